@@ -1,0 +1,16 @@
+// Per-environment data: the addon is context-aware, so each main thread / worker_thread / Electron
+// context gets its own constructors instead of sharing process-wide statics.
+#pragma once
+
+#include <napi.h>
+
+namespace lgbm_node {
+
+struct AddonData {
+  Napi::FunctionReference booster;
+  Napi::FunctionReference dataset;
+};
+
+inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+}  // namespace lgbm_node

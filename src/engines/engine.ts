@@ -1,0 +1,85 @@
+/**
+ * The one small interface every engine implements (native LightGBM, pure TypeScript, ONNX Runtime).
+ * Engines work on encoded, row-major Float64Array matrices only: records, schemas and named
+ * outputs live in the layers above (see src/model.ts). Keeping this surface small is what lets the
+ * engines be swapped and tested against each other.
+ *
+ * This file must stay free of `node:` imports: the browser-safe entry (src/js.ts) uses it.
+ */
+
+export type PredictType = "normal" | "raw" | "leaf" | "contrib";
+
+export interface PredictOptions {
+  /** What to compute: transformed output, raw score, leaf indices or SHAP contributions. */
+  type?: PredictType;
+  /** First boosting iteration to use (0-based). */
+  startIteration?: number;
+  /** Number of iterations to use from startIteration; <= 0 or undefined means all. */
+  numIterations?: number;
+  /** Threads for batch prediction (native engine only; ignored by others). */
+  numThreads?: number;
+}
+
+/** What an engine knows about its model, independent of how it evaluates it. */
+export interface ModelInfo {
+  /** Number of input columns the model expects (max_feature_idx + 1). */
+  numFeatures: number;
+  featureNames: string[];
+  /** Number of output classes: 1 for binary and regression objectives. */
+  numClasses: number;
+  /** Trees per boosting iteration (num_class for multiclass, else 1). */
+  numTreePerIteration: number;
+  /** Boosting iterations in the model. */
+  numIterations: number;
+  /** The objective line's first word, e.g. "binary", "multiclass", "regression". */
+  objective: string;
+  /** The objective line in full, with its parameters, e.g. "binary sigmoid:1". */
+  objectiveLine: string;
+}
+
+export type EngineName = "native" | "js" | "onnx";
+
+export interface Engine {
+  readonly name: EngineName;
+  readonly info: ModelInfo;
+  /** Values per row in the output of `predict` for these options. */
+  outputWidth(options?: PredictOptions): number;
+  /** Predict `nrow` rows of a row-major matrix with `info.numFeatures` columns. */
+  predict(data: Float64Array, nrow: number, options?: PredictOptions): Float64Array;
+  /** As `predict`, but off the event loop where the engine can do that. */
+  predictAsync(data: Float64Array, nrow: number, options?: PredictOptions): Promise<Float64Array>;
+  /** One row, on the fastest path the engine has. */
+  predictRow(row: Float64Array, options?: PredictOptions): Float64Array;
+  /** Frees native resources. Safe to call more than once; any later call throws. */
+  dispose(): void;
+}
+
+/**
+ * Iterations actually used for a request, with LightGBM's own clamping rules
+ * (GBDT::InitPredict): start is clamped to [0, total], and num <= 0 means "to the end".
+ */
+export function iterationRange(
+  total: number,
+  startIteration = 0,
+  numIterations = 0,
+): { start: number; count: number } {
+  const start = Math.max(0, Math.min(startIteration, total));
+  const rest = total - start;
+  const count = numIterations > 0 ? Math.min(numIterations, rest) : rest;
+  return { start, count };
+}
+
+/** Output values per row, the same formula LightGBM's Booster::CalcNumPredict uses. */
+export function outputWidthFor(info: ModelInfo, options: PredictOptions = {}): number {
+  switch (options.type ?? "normal") {
+    case "normal":
+    case "raw":
+      return info.numClasses;
+    case "leaf": {
+      const { count } = iterationRange(info.numIterations, options.startIteration, options.numIterations);
+      return count * info.numTreePerIteration;
+    }
+    case "contrib":
+      return info.numTreePerIteration * (info.numFeatures + 1);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Parity of the pure TypeScript engine with LightGBM 4.7.0 itself, on the zoo of models generated
+ * by test/fixtures/make_zoo.py (expected values are Booster.predict outputs).
+ *   raw scores and leaf indices: identical (Object.is, so -0/+0 and NaN count)
+ *   transformed outputs: within 1e-15 relative
+ *   SHAP contributions: within 1e-12, absolute below magnitude 1 and relative above
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { JsEngine } from "../src/js.js";
+import { firstNotIdentical, loadZoo, maxAbsOrRelDiff, maxRelDiff, zooNames } from "./js-fixtures.js";
+
+const names = zooNames();
+const worst = { normal: 0, contrib: 0 };
+
+function expectIdentical(actual: Float64Array, expected: Float64Array, what: string): void {
+  expect(actual.length, `${what} length`).toBe(expected.length);
+  const i = firstNotIdentical(actual, expected);
+  expect(i, `${what}: first difference at ${i}: ${actual[i]} vs LightGBM ${expected[i]}`).toBe(-1);
+}
+
+describe("JsEngine matches LightGBM on the zoo", () => {
+  it("has a zoo", () => {
+    expect(names.length).toBeGreaterThanOrEqual(25);
+  });
+
+  for (const name of names) {
+    describe(name, () => {
+      const c = loadZoo(name);
+      const engine = JsEngine.fromString(c.modelText);
+
+      it("model info", () => {
+        expect(engine.info.numFeatures).toBe(c.ncol);
+        expect(engine.info.objectiveLine).toBe(c.objective);
+        expect(engine.info.objective).toBe(c.objective.split(" ")[0]);
+      });
+
+      it("raw scores are bit-identical", () => {
+        expectIdentical(engine.predict(c.X, c.nrow, { type: "raw" }), c.expected.raw, "raw");
+      });
+
+      it("leaf indices are identical", () => {
+        expectIdentical(engine.predict(c.X, c.nrow, { type: "leaf" }), c.expected.leaf, "leaf");
+      });
+
+      it("transformed outputs within 1e-15 relative", () => {
+        const d = maxRelDiff(engine.predict(c.X, c.nrow), c.expected.normal);
+        worst.normal = Math.max(worst.normal, d);
+        expect(d).toBeLessThanOrEqual(1e-15);
+      });
+
+      it("SHAP contributions within 1e-12 (abs-or-rel)", () => {
+        if (c.expected.contrib === null) {
+          // LightGBM refuses contributions for linear trees; so does the JS engine
+          expect(() => engine.predict(c.X, c.nrow, { type: "contrib" })).toThrow(/linear trees/);
+          return;
+        }
+        const got = engine.predict(c.X, c.nrow, { type: "contrib" });
+        expect(got.length).toBe(c.expected.contrib.length);
+        const d = maxAbsOrRelDiff(got, c.expected.contrib);
+        worst.contrib = Math.max(worst.contrib, d);
+        expect(d).toBeLessThanOrEqual(1e-12);
+      });
+
+      it("start iteration / num iterations", () => {
+        const opts = { startIteration: c.iterations.start, numIterations: c.iterations.num };
+        expectIdentical(engine.predict(c.X, c.nrow, { ...opts, type: "raw" }), c.iterations.raw, "raw (range)");
+        expectIdentical(engine.predict(c.X, c.nrow, { ...opts, type: "leaf" }), c.iterations.leaf, "leaf (range)");
+        const dn = maxRelDiff(engine.predict(c.X, c.nrow, opts), c.iterations.normal);
+        expect(dn).toBeLessThanOrEqual(1e-15);
+        if (c.iterations.contrib !== null) {
+          const dc = maxAbsOrRelDiff(engine.predict(c.X, c.nrow, { ...opts, type: "contrib" }), c.iterations.contrib);
+          expect(dc).toBeLessThanOrEqual(1e-12);
+        }
+      });
+
+      it("predictRow agrees with predict on every row and type", () => {
+        const nf = c.ncol;
+        for (const type of ["normal", "raw", "leaf", "contrib"] as const) {
+          if (type === "contrib" && c.expected.contrib === null) continue;
+          const all = engine.predict(c.X, c.nrow, { type });
+          const w = engine.outputWidth({ type });
+          expect(all.length).toBe(w * c.nrow);
+          for (let r = 0; r < c.nrow; r++) {
+            const one = engine.predictRow(c.X.subarray(r * nf, (r + 1) * nf), { type });
+            expect(firstNotIdentical(one, all.subarray(r * w, (r + 1) * w))).toBe(-1);
+          }
+        }
+      });
+    });
+  }
+
+  afterAll(() => {
+    console.log(
+      `zoo parity: ${names.length} models; max rel diff (normal) ${worst.normal}; max abs-or-rel diff (contrib) ${worst.contrib}`,
+    );
+  });
+});

@@ -1,0 +1,44 @@
+/** `lgbm inspect`: what a model is, human-readable or as JSON. */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { Model } from "../model.js";
+
+export function register(program: Command): void {
+  program
+    .command("inspect")
+    .description("Show a model's metadata")
+    .requiredOption("-m, --model <path>", "model.txt or bundle folder")
+    .option("-e, --engine <engine>", "auto | native | js", "auto")
+    .option("--json", "print JSON")
+    .action(async (opts: { model: string; engine: "auto" | "native" | "js"; json?: boolean }) => {
+      const model = await Model.load(opts.model, { engine: opts.engine });
+      try {
+        const report = { ...model.info, engine: model.engine.name, lightgbm: libraryVersion() };
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          return;
+        }
+        const lines = [
+          `objective:          ${report.objectiveLine}`,
+          `classes:            ${report.numClasses}`,
+          `iterations:         ${report.numIterations}`,
+          `trees/iteration:    ${report.numTreePerIteration}`,
+          `features (${report.numFeatures}):${report.featureNames.map((f) => `\n  - ${f}`).join("")}`,
+          `engine:             ${report.engine}`,
+          `LightGBM library:   ${report.lightgbm}`,
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      } finally {
+        model.dispose();
+      }
+    });
+}
+
+/** The version of the lib_lightgbm this package was installed with (from the install manifest). */
+export function libraryVersion(): string {
+  const manifest = join(dirname(fileURLToPath(import.meta.url)), "../../vendor/lightgbm/manifest.json");
+  if (!existsSync(manifest)) return "not installed";
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}

@@ -1,0 +1,30 @@
+/**
+ * `lgbm`: the command-line shell over the SDK. Each subcommand lives in its own file and registers
+ * itself here; none of them holds prediction logic of its own.
+ */
+import { Command } from "commander";
+import { register as registerInspect } from "./inspect.js";
+import { register as registerPredict } from "./predict.js";
+
+export function buildProgram(): Command {
+  const program = new Command("lgbm")
+    .description("Run, train, inspect and serve LightGBM models on Node.js")
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      process.exit(err.exitCode);
+    });
+  registerPredict(program);
+  registerInspect(program);
+  return program;
+}
+
+/** Runs the CLI; errors become one clear line on stderr and exit code 1 (2 for usage errors). */
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    const e = err as Error & { issues?: unknown };
+    process.stderr.write(`lgbm: ${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * `lgbm predict`: CSV in, CSV out. A contract other tools script against: a header row, one output row
+ * per input row in order, numbers printed so they parse back to the same double.
+ */
+import { createWriteStream, statSync } from "node:fs";
+import { once } from "node:events";
+import type { Writable } from "node:stream";
+import type { Command } from "commander";
+import type { PredictOptions, PredictType } from "../engines/engine.js";
+import { Model } from "../model.js";
+import { csvMatrixChunks, openCsv } from "./csv-matrix.js";
+import { outputColumns } from "./output-columns.js";
+import { progressBar } from "./progress.js";
+
+export interface PredictCommandOptions {
+  model: string;
+  input: string;
+  output?: string;
+  type: PredictType;
+  engine: "auto" | "native" | "js";
+  startIteration?: string;
+  numIterations?: string;
+  threads?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("predict")
+    .description("Predict a CSV file (header row; columns matched to the model's features by name)")
+    .requiredOption("-m, --model <path>", "model.txt or bundle folder")
+    .requiredOption("-i, --input <file.csv>", "input CSV ('-' for stdin); an empty cell is a missing value")
+    .option("-o, --output <file.csv>", "output CSV (default: stdout)")
+    .option("-t, --type <type>", "normal | raw | leaf | contrib", "normal")
+    .option("-e, --engine <engine>", "auto | native | js", "auto")
+    .option("--start-iteration <n>", "first iteration to use")
+    .option("--num-iterations <n>", "iterations to use (default: all)")
+    .option("--threads <n>", "threads for the native engine")
+    .action(async (opts: PredictCommandOptions) => {
+      await predictCommand(opts);
+    });
+}
+
+function intOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new RangeError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export async function predictCommand(opts: PredictCommandOptions): Promise<void> {
+  if (!["normal", "raw", "leaf", "contrib"].includes(opts.type)) {
+    throw new RangeError(`--type must be one of normal, raw, leaf, contrib, got ${JSON.stringify(opts.type)}`);
+  }
+  const model = await Model.load(opts.model, {
+    engine: opts.engine,
+    numThreads: intOption(opts.threads, "threads"),
+  });
+  const options: PredictOptions = {
+    type: opts.type,
+    startIteration: intOption(opts.startIteration, "start-iteration"),
+    numIterations: intOption(opts.numIterations, "num-iterations"),
+  };
+  const out: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
+  const total = opts.input === "-" ? 0 : statSync(opts.input).size;
+  const bar = progressBar(total, "predicting [{bar}] {percentage}% | {rows} rows | ETA {eta}s");
+  try {
+    await write(out, `${outputColumns(model.info, options).join(",")}\n`);
+    const width = model.outputWidth(options);
+    const input = openCsv(opts.input);
+    let rows = 0;
+    for await (const chunk of csvMatrixChunks(input, model.info.featureNames)) {
+      const result = await model.engine.predictAsync(chunk.data, chunk.nrow, options);
+      await write(out, formatRows(result, chunk.nrow, width));
+      rows += chunk.nrow;
+      bar.update((input as { bytesRead?: number }).bytesRead ?? 0, { rows });
+    }
+  } finally {
+    bar.stop();
+    model.dispose();
+    if (out !== process.stdout) {
+      out.end();
+      await once(out, "finish");
+    }
+  }
+}
+
+/** CSV lines for a chunk. String(x) is the shortest text that parses back to the same double. */
+function formatRows(values: Float64Array, nrow: number, width: number): string {
+  const lines = new Array<string>(nrow);
+  for (let r = 0; r < nrow; r++) {
+    let line = "";
+    for (let c = 0; c < width; c++) line += (c ? "," : "") + String(values[r * width + c]);
+    lines[r] = line;
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function write(out: Writable, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, "drain");
+}

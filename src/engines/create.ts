@@ -1,0 +1,52 @@
+/**
+ * Picks and builds an engine for a model text or file. The default ("auto") is the native engine, falling
+ * back to the js engine with a logged warning when the addon or LightGBM library cannot be loaded.
+ */
+import { readFileSync } from "node:fs";
+import { NativeUnavailableError } from "../errors.js";
+import { getLogger } from "../logger.js";
+import type { Engine, EngineName } from "./engine.js";
+import { NativeEngine } from "./native.js";
+
+export type EngineChoice = EngineName | "auto";
+
+export interface EngineOptions {
+  engine?: EngineChoice;
+  /** Default threads for native batch predictions. */
+  numThreads?: number;
+}
+
+type Source = { file: string } | { text: string };
+
+export async function createEngine(source: Source, options: EngineOptions = {}): Promise<Engine> {
+  const choice = options.engine ?? "auto";
+  switch (choice) {
+    case "native":
+      return nativeFrom(source, options);
+    case "js":
+      return jsFrom(source);
+    case "auto":
+      try {
+        return nativeFrom(source, options);
+      } catch (err) {
+        if (!(err instanceof NativeUnavailableError)) throw err;
+        getLogger().warn(`${err.message.split("\n")[0]}; falling back to the js engine`);
+        return jsFrom(source);
+      }
+    default:
+      throw new RangeError(`engine must be one of auto, native, js, got ${JSON.stringify(choice)}`);
+  }
+}
+
+function nativeFrom(source: Source, options: EngineOptions): Engine {
+  return "file" in source ? NativeEngine.fromFile(source.file, options) : NativeEngine.fromString(source.text, options);
+}
+
+async function jsFrom(source: Source): Promise<Engine> {
+  const { JsEngine } = await import("./js/index.js");
+  return JsEngine.fromString(textOf(source));
+}
+
+function textOf(source: Source): string {
+  return "file" in source ? readFileSync(source.file, "utf8") : source.text;
+}

@@ -1,0 +1,154 @@
+/**
+ * The native engine: LightGBM itself, through the addon. Batch predicts pass the caller's Float64Array
+ * to LightGBM without copying; predictAsync runs on libuv's thread pool; predictRow uses
+ * LGBM_BoosterPredictForMatSingleRowFast.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fromNativeError } from "../errors.js";
+import { parseHeader } from "../model-text/header.js";
+import { flushNativeLogs, loadBinding, type NativeBooster, PREDICT_TYPE } from "../native/binding.js";
+import { type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
+
+export interface NativeEngineOptions {
+  /** Default threads for batch predictions (default: all cores). */
+  numThreads?: number;
+}
+
+function call<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw fromNativeError(err);
+  } finally {
+    flushNativeLogs();
+  }
+}
+
+export class NativeEngine implements Engine {
+  readonly name = "native" as const;
+  readonly info: ModelInfo;
+  private readonly defaultThreads: number;
+
+  private constructor(
+    private readonly booster: NativeBooster,
+    objectiveLine: string,
+    options: NativeEngineOptions,
+  ) {
+    this.defaultThreads = checkThreads(options.numThreads ?? availableParallelism());
+    this.info = call(() => ({
+      numFeatures: booster.numFeatures(),
+      featureNames: booster.featureNames(),
+      numClasses: booster.numClasses(),
+      numTreePerIteration: booster.numTreePerIteration(),
+      numIterations: booster.currentIteration(),
+      objective: objectiveLine.split(/\s+/)[0] ?? "",
+      objectiveLine,
+    }));
+  }
+
+  /** Loads a LightGBM text model file (read and checked natively, then parsed by LightGBM). */
+  static fromFile(path: string, options: NativeEngineOptions = {}): NativeEngine {
+    const { Booster } = loadBinding();
+    const booster = call(() => new Booster("file", path));
+    // The objective line with its parameters is only in the text; the header is small.
+    const objective = parseHeader(readHead(path)).objectiveLine;
+    return new NativeEngine(booster, objective, options);
+  }
+
+  static fromString(text: string, options: NativeEngineOptions = {}): NativeEngine {
+    if (typeof text !== "string") throw new TypeError("model text must be a string");
+    const { Booster } = loadBinding();
+    const booster = call(() => new Booster("string", text));
+    return new NativeEngine(booster, parseHeader(text).objectiveLine, options);
+  }
+
+  /** Wraps a booster made by training; the engine takes ownership. */
+  static fromBooster(booster: NativeBooster, options: NativeEngineOptions = {}): NativeEngine {
+    const text = call(() => booster.saveModelToString(0, -1, 0));
+    return new NativeEngine(booster, parseHeader(text).objectiveLine, options);
+  }
+
+  /** The underlying booster, for training and saving. */
+  get native(): NativeBooster {
+    return this.booster;
+  }
+
+  outputWidth(options: PredictOptions = {}): number {
+    return outputWidthFor(this.info, options);
+  }
+
+  predict(data: Float64Array, nrow: number, options: PredictOptions = {}): Float64Array {
+    const [type, start, num, params] = this.args(options);
+    return call(() => this.booster.predict(data, nrow, this.info.numFeatures, type, start, num, params));
+  }
+
+  async predictAsync(data: Float64Array, nrow: number, options: PredictOptions = {}): Promise<Float64Array> {
+    const [type, start, num, params] = this.args(options);
+    try {
+      return await this.booster.predictAsync(data, nrow, this.info.numFeatures, type, start, num, params);
+    } catch (err) {
+      throw fromNativeError(err);
+    } finally {
+      flushNativeLogs();
+    }
+  }
+
+  predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {
+    const type = predictType(options);
+    return call(() =>
+      this.booster.predictRow(row, type, options.startIteration ?? 0, options.numIterations ?? -1, out),
+    );
+  }
+
+  /** The model in LightGBM's text format. */
+  toString(): string {
+    return call(() => this.booster.saveModelToString(0, -1, 0));
+  }
+
+  dispose(): void {
+    this.booster.dispose();
+  }
+
+  get disposed(): boolean {
+    return this.booster.disposed;
+  }
+
+  private args(options: PredictOptions): [number, number, number, string] {
+    const threads = options.numThreads === undefined ? this.defaultThreads : checkThreads(options.numThreads);
+    // num_threads is always explicit: the single-row FastInit changes LightGBM's global default.
+    return [
+      predictType(options),
+      options.startIteration ?? 0,
+      options.numIterations ?? -1,
+      `num_threads=${threads}`,
+    ];
+  }
+}
+
+function predictType(options: PredictOptions): number {
+  const type = options.type ?? "normal";
+  const code = PREDICT_TYPE[type];
+  if (code === undefined) {
+    throw new RangeError(`type must be one of ${Object.keys(PREDICT_TYPE).join(", ")}, got ${JSON.stringify(type)}`);
+  }
+  return code;
+}
+
+function checkThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new RangeError(`numThreads must be an integer >= 1, got ${n}`);
+  return n;
+}
+
+/** The model file's header (up to the first tree), without reading the whole file. */
+function readHead(path: string): string {
+  // Headers are a few KB; 1 MB covers models with tens of thousands of feature names.
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}

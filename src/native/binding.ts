@@ -1,0 +1,143 @@
+/**
+ * The native addon's surface, declared as one typed interface (as onnxruntime-node does), and its
+ * loader. Loading is lazy so that the js engine works on machines without the addon.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NativeUnavailableError } from "../errors.js";
+import { getLogger } from "../logger.js";
+
+/** LightGBM's predict types, as the C API numbers them (C_API_PREDICT_*). */
+export const PREDICT_TYPE = { normal: 0, raw: 1, leaf: 2, contrib: 3 } as const;
+
+export interface NativeBooster {
+  numFeatures(): number;
+  numClasses(): number;
+  numTreePerIteration(): number;
+  currentIteration(): number;
+  numTotalModel(): number;
+  featureNames(): string[];
+  /** JSON of the parameters stored with the model. */
+  loadedParams(): string;
+  calcNumPredict(nrow: number, type: number, startIteration: number, numIterations: number): number;
+  predict(
+    data: Float64Array,
+    nrow: number,
+    ncol: number,
+    type: number,
+    startIteration: number,
+    numIterations: number,
+    params: string,
+  ): Float64Array;
+  predictAsync(
+    data: Float64Array,
+    nrow: number,
+    ncol: number,
+    type: number,
+    startIteration: number,
+    numIterations: number,
+    params: string,
+  ): Promise<Float64Array>;
+  predictRow(
+    row: Float64Array,
+    type: number,
+    startIteration: number,
+    numIterations: number,
+    out?: Float64Array,
+  ): Float64Array;
+  addValid(dataset: NativeDataset): void;
+  /** One boosting round; true when no further split could be made. */
+  updateOneIter(): boolean;
+  rollbackOneIter(): void;
+  evalNames(): string[];
+  /** Metrics on dataset `index`: 0 is the training data, 1.. the validation sets. */
+  getEval(index: number): Float64Array;
+  saveModelToString(startIteration: number, numIterations: number, importanceType: number): string;
+  featureImportance(numIterations: number, importanceType: number): Float64Array;
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+export interface NativeDataset {
+  setField(name: "label" | "weight" | "init_score", values: Float64Array): void;
+  setFeatureNames(names: string[]): void;
+  numData(): number;
+  numFeature(): number;
+  dispose(): void;
+}
+
+export interface NativeBinding {
+  Booster: {
+    new (mode: "file", path: string): NativeBooster;
+    new (mode: "string", model: string): NativeBooster;
+    new (mode: "train", dataset: NativeDataset, params: string): NativeBooster;
+  };
+  Dataset: new (
+    data: Float64Array,
+    nrow: number,
+    ncol: number,
+    params: string,
+    reference?: NativeDataset,
+  ) => NativeDataset;
+  /** LightGBM log lines captured since the last call. */
+  takeLogs(): string[];
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const addonPath = join(root, "build/Release/lightgbm_node.node");
+const libraryPath = join(root, "vendor/lightgbm/lib_lightgbm.so");
+
+let binding: NativeBinding | undefined;
+let failure: NativeUnavailableError | undefined;
+
+function explain(err: Error): NativeUnavailableError {
+  const fixes: string[] = [];
+  if (!existsSync(libraryPath)) {
+    fixes.push(`lib_lightgbm.so is missing at ${libraryPath}: run \`npm install\` (or \`node scripts/install.mjs\`)`);
+    fixes.push("or set LIGHTGBM_LIB=/path/to/lib_lightgbm.so and run `node scripts/install.mjs`");
+  }
+  if (!existsSync(addonPath)) {
+    fixes.push(`the addon is not built at ${addonPath}: run \`npm install\` or \`npx cmake-js compile\``);
+  }
+  if (fixes.length === 0) fixes.push("rebuild the addon for this Node.js version: `npx cmake-js rebuild`");
+  fixes.push("or use the pure TypeScript engine: Model.load(path, { engine: 'js' })");
+  return new NativeUnavailableError(
+    `could not load the lightgbm-node native addon: ${err.message}\nPossible solutions:\n- ${fixes.join("\n- ")}`,
+    { cause: err },
+  );
+}
+
+/** The addon, loaded on first use. Throws NativeUnavailableError with exact fixes when it cannot load. */
+export function loadBinding(): NativeBinding {
+  if (binding) return binding;
+  if (failure) throw failure;
+  try {
+    binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
+    return binding;
+  } catch (err) {
+    failure = explain(err as Error);
+    throw failure;
+  }
+}
+
+export function nativeAvailable(): boolean {
+  try {
+    loadBinding();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Forwards LightGBM's captured log lines to the SDK logger ([Warning] as warn, the rest as debug). */
+export function flushNativeLogs(): void {
+  if (!binding) return;
+  const logger = getLogger();
+  for (const line of binding.takeLogs()) {
+    if (line.includes("[Warning]")) logger.warn(line);
+    else if (line.includes("[Fatal]")) logger.error(line);
+    else logger.debug(line);
+  }
+}

@@ -63,12 +63,23 @@ describe("JsEngine matches LightGBM on the zoo", () => {
 
       it("start iteration / num iterations", () => {
         const opts = { startIteration: c.iterations.start, numIterations: c.iterations.num };
-        expectIdentical(engine.predict(c.X, c.nrow, { ...opts, type: "raw" }), c.iterations.raw, "raw (range)");
-        expectIdentical(engine.predict(c.X, c.nrow, { ...opts, type: "leaf" }), c.iterations.leaf, "leaf (range)");
+        expectIdentical(
+          engine.predict(c.X, c.nrow, { ...opts, type: "raw" }),
+          c.iterations.raw,
+          "raw (range)",
+        );
+        expectIdentical(
+          engine.predict(c.X, c.nrow, { ...opts, type: "leaf" }),
+          c.iterations.leaf,
+          "leaf (range)",
+        );
         const dn = maxRelDiff(engine.predict(c.X, c.nrow, opts), c.iterations.normal);
         expect(dn).toBeLessThanOrEqual(1e-15);
         if (c.iterations.contrib !== null) {
-          const dc = maxAbsOrRelDiff(engine.predict(c.X, c.nrow, { ...opts, type: "contrib" }), c.iterations.contrib);
+          const dc = maxAbsOrRelDiff(
+            engine.predict(c.X, c.nrow, { ...opts, type: "contrib" }),
+            c.iterations.contrib,
+          );
           expect(dc).toBeLessThanOrEqual(1e-12);
         }
       });

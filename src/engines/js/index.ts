@@ -83,7 +83,8 @@ export class JsEngine implements Engine {
 
   predict(data: Float64Array, nrow: number, options: PredictOptions = {}): Float64Array {
     this.checkAlive();
-    if (!(data instanceof Float64Array)) throw new TypeError("data must be a Float64Array");
+    if (!(data instanceof Float64Array))
+      throw new TypeError(`data must be a Float64Array, got ${describe(data)}`);
     if (!Number.isInteger(nrow) || nrow < 0)
       throw new RangeError(`nrow must be a non-negative integer, got ${nrow}`);
     const nf = this.info.numFeatures;
@@ -100,15 +101,27 @@ export class JsEngine implements Engine {
     return this.predict(data, nrow, options);
   }
 
-  /** One row; returns a fresh Float64Array of outputWidth(options) values. */
-  predictRow(row: Float64Array, options: PredictOptions = {}): Float64Array {
+  /**
+   * One row. Returns a fresh Float64Array of outputWidth(options) values, or writes into `out` (and
+   * returns it) when given, which makes repeated single-row calls allocation-free.
+   */
+  predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {
     this.checkAlive();
-    if (!(row instanceof Float64Array)) throw new TypeError("row must be a Float64Array");
+    if (!(row instanceof Float64Array))
+      throw new TypeError(`row must be a Float64Array, got ${describe(row)}`);
     if (row.length !== this.info.numFeatures) {
-      throw new RangeError(`row has ${row.length} values, expected numFeatures = ${this.info.numFeatures}`);
+      throw new RangeError(
+        `row has ${row.length} values but the model has ${this.info.numFeatures} features`,
+      );
     }
     checkOptions(options);
-    return this.run(row, 1, options);
+    if (out !== undefined) {
+      if (!(out instanceof Float64Array))
+        throw new TypeError(`out must be a Float64Array, got ${describe(out)}`);
+      const width = outputWidthFor(this.info, options);
+      if (out.length !== width) throw new RangeError(`out has ${out.length} values, needs ${width}`);
+    }
+    return this.run(row, 1, options, out);
   }
 
   dispose(): void {
@@ -116,10 +129,10 @@ export class JsEngine implements Engine {
   }
 
   private checkAlive(): void {
-    if (this.disposed) throw new Error("JsEngine has been disposed");
+    if (this.disposed) throw new Error("the model has been disposed");
   }
 
-  private run(data: Float64Array, nrow: number, options: PredictOptions): Float64Array {
+  private run(data: Float64Array, nrow: number, options: PredictOptions, into?: Float64Array): Float64Array {
     const type = options.type ?? "normal";
     const k = this.info.numTreePerIteration;
     const { start, count } = iterationRange(
@@ -134,7 +147,7 @@ export class JsEngine implements Engine {
 
     if (type === "leaf") {
       const width = t1 - t0;
-      const out = new Float64Array(nrow * width);
+      const out = into ?? new Float64Array(nrow * width);
       const leafBase = this.layout.leafBase;
       for (let r = 0, off = 0, o = 0; r < nrow; r++, off += nf) {
         for (let t = t0; t < t1; t++) out[o++] = ev.leaf(data, off, t) - leafBase[t];
@@ -149,7 +162,8 @@ export class JsEngine implements Engine {
       this.shap ??= makeShap(this.layout);
       const shap = this.shap;
       const width = k * (nf + 1);
-      const out = new Float64Array(nrow * width);
+      const out = into ?? new Float64Array(nrow * width);
+      out.fill(0);
       for (let r = 0, off = 0; r < nrow; r++, off += nf) {
         const o = r * width;
         for (let t = t0, c = 0; t < t1; t++) {
@@ -160,7 +174,7 @@ export class JsEngine implements Engine {
       return out;
     }
 
-    const out = new Float64Array(nrow * k);
+    const out = into ?? new Float64Array(nrow * k);
     ev.rawBatch(data, nrow, t0, t1, k, out);
     if (type === "raw") return out;
     // GBDT::Predict: average for random forests (over the iterations used), then ConvertOutput.
@@ -179,10 +193,18 @@ function checkOptions(options: PredictOptions | undefined): void {
   if (options === undefined) return;
   if (options === null || typeof options !== "object") throw new TypeError("options must be an object");
   if (options.type !== undefined && !PREDICT_TYPES.has(options.type)) {
-    throw new TypeError(`unknown predict type "${String(options.type)}" (normal, raw, leaf or contrib)`);
+    throw new RangeError(
+      `type must be one of normal, raw, leaf, contrib, got ${JSON.stringify(options.type)}`,
+    );
   }
   for (const key of ["startIteration", "numIterations"] as const) {
     const v = options[key];
     if (v !== undefined && !Number.isInteger(v)) throw new TypeError(`${key} must be an integer, got ${v}`);
   }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v;
 }

@@ -1,0 +1,158 @@
+/**
+ * Cross-engine parity: the pure TypeScript engine against the native engine (LightGBM's own C API)
+ * on every zoo model, on the zoo rows and on random rows from fast-check (NaN, +-0, huge values,
+ * infinities, +-kZeroThreshold, every threshold of the model and one ulp either side, categories
+ * inside and outside the bitsets, negative and fractional categories).
+ *   raw scores, leaf indices: identical (Object.is)
+ *   transformed outputs: within 1e-15 relative
+ *   SHAP contributions: within 1e-12, absolute below magnitude 1 and relative above
+ * Skipped (with a note) only when the native addon cannot be loaded on this machine.
+ */
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Engine, PredictType } from "../src/engines/engine.js";
+import { NativeEngine } from "../src/engines/native.js";
+import { JsEngine } from "../src/js.js";
+import { firstNotIdentical, loadZoo, maxAbsOrRelDiff, maxRelDiff, zooNames } from "./js-fixtures.js";
+
+function nativeAvailable(): boolean {
+  try {
+    NativeEngine.fromString(loadZoo("single_leaf").modelText, { numThreads: 1 }).dispose();
+    return true;
+  } catch (err) {
+    console.warn(`native engine unavailable, skipping js/native parity: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+const view = new DataView(new ArrayBuffer(8));
+function nextAfter(x: number, dir: 1 | -1): number {
+  if (!Number.isFinite(x)) return x;
+  if (x === 0) return dir * Number.MIN_VALUE;
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  view.setBigUint64(0, x > 0 === dir > 0 ? bits + 1n : bits - 1n);
+  return view.getFloat64(0);
+}
+
+const KZ = Math.fround(1e-35);
+const SPECIALS = [
+  Number.NaN,
+  0,
+  -0,
+  1e300,
+  -1e300,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  KZ,
+  -KZ,
+  nextAfter(KZ, 1),
+  nextAfter(-KZ, -1),
+  1e-36,
+  -1e-36,
+  Number.MIN_VALUE,
+  2 ** 31,
+  -(2 ** 31),
+  3e9,
+];
+
+/** Per feature: values worth probing (thresholds +- 1 ulp, categories around the bitsets). */
+function probeValues(engine: JsEngine): number[][] {
+  const nf = engine.info.numFeatures;
+  const pools: Set<number>[] = Array.from({ length: nf }, () => new Set<number>());
+  for (const t of engine.model.trees) {
+    for (let i = 0; i < t.numLeaves - 1; i++) {
+      const f = t.splitFeature[i];
+      if ((t.decisionType[i] & 1) === 0) {
+        const v = t.threshold[i];
+        pools[f].add(v).add(nextAfter(v, 1)).add(nextAfter(v, -1));
+      } else {
+        const c = t.threshold[i];
+        const words = t.catBoundaries[c + 1] - t.catBoundaries[c];
+        for (let k = -2; k < words * 32 + 3; k++) pools[f].add(k);
+        pools[f].add(-0.5).add(0.5).add(1.999);
+      }
+    }
+  }
+  return pools.map((p) => [...p]);
+}
+
+const worst = { normal: 0, contrib: 0, rows: 0 };
+
+function compareAll(js: Engine, native: Engine, X: Float64Array, nrow: number, hasContrib: boolean): void {
+  for (const type of ["raw", "leaf"] as PredictType[]) {
+    const a = js.predict(X, nrow, { type });
+    const b = native.predict(X, nrow, { type, numThreads: 1 });
+    const i = firstNotIdentical(a, b);
+    expect(i, `${type} differs at ${i}: js ${a[i]} native ${b[i]}`).toBe(-1);
+  }
+  const dn = maxRelDiff(js.predict(X, nrow), native.predict(X, nrow, { numThreads: 1 }));
+  worst.normal = Math.max(worst.normal, dn);
+  expect(dn).toBeLessThanOrEqual(1e-15);
+  if (hasContrib) {
+    const dc = maxAbsOrRelDiff(
+      js.predict(X, nrow, { type: "contrib" }),
+      native.predict(X, nrow, { type: "contrib", numThreads: 1 }),
+    );
+    worst.contrib = Math.max(worst.contrib, dc);
+    expect(dc).toBeLessThanOrEqual(1e-12);
+  }
+  worst.rows += nrow;
+}
+
+describe.skipIf(!nativeAvailable())("JsEngine and NativeEngine agree", () => {
+  for (const name of zooNames()) {
+    describe(name, () => {
+      const c = loadZoo(name);
+      const js = JsEngine.fromString(c.modelText);
+      const native = NativeEngine.fromString(c.modelText, { numThreads: 1 });
+      const hasContrib = c.expected.contrib !== null;
+      afterAll(() => native.dispose());
+
+      it("on the zoo rows, whole range and an iteration window", () => {
+        compareAll(js, native, c.X, c.nrow, hasContrib);
+        const opts = { startIteration: c.iterations.start, numIterations: c.iterations.num, numThreads: 1 };
+        for (const type of ["raw", "leaf"] as PredictType[]) {
+          expect(
+            firstNotIdentical(
+              js.predict(c.X, c.nrow, { ...opts, type }),
+              native.predict(c.X, c.nrow, { ...opts, type }),
+            ),
+          ).toBe(-1);
+        }
+      });
+
+      it("on random rows (fast-check)", () => {
+        const pools = probeValues(js);
+        const nf = js.info.numFeatures;
+        const value = (f: number) =>
+          fc.oneof(
+            { weight: 4, arbitrary: pools[f].length > 0 ? fc.constantFrom(...pools[f]) : fc.double() },
+            { weight: 2, arbitrary: fc.constantFrom(...SPECIALS) },
+            { weight: 2, arbitrary: fc.double({ min: -5, max: 5, noNaN: true }) },
+            { weight: 1, arbitrary: fc.double() },
+            { weight: 1, arbitrary: fc.integer({ min: -3, max: 100 }) },
+          );
+        const row = fc.tuple(...Array.from({ length: nf }, (_, f) => value(f)));
+        fc.assert(
+          fc.property(fc.array(row, { minLength: 1, maxLength: 12 }), (rows) => {
+            const X = Float64Array.from(rows.flat());
+            compareAll(js, native, X, rows.length, hasContrib);
+            // single-row path of both engines
+            const r0 = X.subarray(0, nf);
+            expect(
+              firstNotIdentical(js.predictRow(r0, { type: "raw" }), native.predictRow(r0, { type: "raw" })),
+            ).toBe(-1);
+          }),
+          { numRuns: 100, seed: 20251125 },
+        );
+      });
+    });
+  }
+
+  afterAll(() => {
+    console.log(
+      `js vs native: ${worst.rows} rows; max rel diff (normal) ${worst.normal}; max abs-or-rel diff (contrib) ${worst.contrib}`,
+    );
+  });
+});

@@ -1,4 +1,5 @@
-// Module entry: a context-aware addon (Napi::Addon), so it loads in worker_threads and Electron.
+// Module entry. Node-API modules are context-aware: Init runs once per environment (main thread, each
+// worker_thread, Electron contexts), and each environment keeps its own constructors in AddonData.
 #include <napi.h>
 
 #include "addon_data.h"
@@ -7,32 +8,30 @@
 #include "log_capture.h"
 
 namespace lgbm_node {
+namespace {
 
-class Addon : public Napi::Addon<Addon> {
- public:
-  Addon(Napi::Env env, Napi::Object exports) {
-    InstallLogCallback();
-    auto* data = new AddonData();
-    data->booster = Napi::Persistent(Booster::Init(env));
-    data->dataset = Napi::Persistent(Dataset::Init(env));
-    env.SetInstanceData(data);  // deleted by node-addon-api when this environment is torn down
-    DefineAddon(exports, {
-                             InstanceValue("Booster", data->booster.Value()),
-                             InstanceValue("Dataset", data->dataset.Value()),
-                             InstanceMethod<&Addon::TakeLogs>("takeLogs"),
-                         });
-  }
+Napi::Value TakeLogs(const Napi::CallbackInfo& info) {
+  auto lines = TakeLogLines();
+  Napi::Array arr = Napi::Array::New(info.Env(), lines.size());
+  for (size_t i = 0; i < lines.size(); i++) arr.Set(static_cast<uint32_t>(i), lines[i]);
+  return arr;
+}
 
- private:
-  Napi::Value TakeLogs(const Napi::CallbackInfo& info) {
-    auto lines = TakeLogLines();
-    Napi::Array arr = Napi::Array::New(info.Env(), lines.size());
-    for (size_t i = 0; i < lines.size(); i++) arr.Set(static_cast<uint32_t>(i), lines[i]);
-    return arr;
-  }
-};
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InstallLogCallback();
+  auto* data = new AddonData();
+  data->booster = Napi::Persistent(Booster::Init(env));
+  data->dataset = Napi::Persistent(Dataset::Init(env));
+  env.SetInstanceData(data);  // deleted by node-addon-api when this environment is torn down
+  exports.Set("Booster", data->booster.Value());
+  exports.Set("Dataset", data->dataset.Value());
+  exports.Set("takeLogs", Napi::Function::New<TakeLogs>(env, "takeLogs"));
+  return exports;
+}
 
+}  // namespace
 }  // namespace lgbm_node
 
-using LightGBMNodeAddon = lgbm_node::Addon;
-NODE_API_ADDON(LightGBMNodeAddon)
+static Napi::Object InitLightGBMNode(Napi::Env env, Napi::Object exports) { return lgbm_node::Init(env, exports); }
+
+NODE_API_MODULE(lightgbm_node, InitLightGBMNode)

@@ -15,6 +15,7 @@ export interface NativeEngineOptions {
   numThreads?: number;
 }
 
+/** Loads and other rare calls: re-type errors and forward whatever LightGBM logged. */
 function call<T>(fn: () => T): T {
   try {
     return fn();
@@ -22,6 +23,16 @@ function call<T>(fn: () => T): T {
     throw fromNativeError(err);
   } finally {
     flushNativeLogs();
+  }
+}
+
+/** Predict calls are hot: LightGBM logs nothing on success, so logs are only forwarded on failure. */
+function hot<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    flushNativeLogs();
+    throw fromNativeError(err);
   }
 }
 
@@ -80,7 +91,7 @@ export class NativeEngine implements Engine {
 
   predict(data: Float64Array, nrow: number, options: PredictOptions = {}): Float64Array {
     const [type, start, num, params] = this.args(options);
-    return call(() => this.booster.predict(data, nrow, this.info.numFeatures, type, start, num, params));
+    return hot(() => this.booster.predict(data, nrow, this.info.numFeatures, type, start, num, params));
   }
 
   async predictAsync(data: Float64Array, nrow: number, options: PredictOptions = {}): Promise<Float64Array> {
@@ -88,17 +99,14 @@ export class NativeEngine implements Engine {
     try {
       return await this.booster.predictAsync(data, nrow, this.info.numFeatures, type, start, num, params);
     } catch (err) {
-      throw fromNativeError(err);
-    } finally {
       flushNativeLogs();
+      throw fromNativeError(err);
     }
   }
 
   predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {
     const type = predictType(options);
-    return call(() =>
-      this.booster.predictRow(row, type, options.startIteration ?? 0, options.numIterations ?? -1, out),
-    );
+    return hot(() => this.booster.predictRow(row, type, options.startIteration ?? 0, options.numIterations ?? -1, out));
   }
 
   /** The model in LightGBM's text format. */

@@ -1,0 +1,56 @@
+// Models the benchmarks run on: the shipped bundle, and a large model (500 trees x 127 leaves,
+// 40 features) trained on synthetic data in the bench's setup and cached in bench/.cache/.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const cacheDir = join(root, "bench/.cache");
+
+/** A deterministic PRNG (mulberry32): the bench data must be the same on every run. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Synthetic rows: 40 features, a few of them with missing values. */
+export function syntheticRows(nrow, ncol = 40, seed = 1) {
+  const rand = rng(seed);
+  const data = new Float64Array(nrow * ncol);
+  for (let i = 0; i < data.length; i++) data[i] = (i % ncol) % 13 === 5 && rand() < 0.05 ? Number.NaN : rand() * 10 - 5;
+  return data;
+}
+
+export async function largeModelFile({ log = () => {} } = {}) {
+  const file = join(cacheDir, "large-500x127-40f.txt");
+  if (existsSync(file)) return file;
+  mkdirSync(cacheDir, { recursive: true });
+  const ncol = 40;
+  const nrow = 50_000;
+  const X = syntheticRows(nrow, ncol, 7);
+  const y = new Float64Array(nrow);
+  for (let r = 0; r < nrow; r++) {
+    const x = X.subarray(r * ncol, (r + 1) * ncol);
+    const s = Math.sin(x[0]) * x[1] + x[2] * x[3] - (x[4] > 1 ? 2 : 0) + Math.cos(x[5] * x[6]) + 0.1 * x[7];
+    y[r] = s > 0 ? 1 : 0;
+  }
+  log("training the large bench model (500 trees x 127 leaves, 40 features; cached after the first run)...");
+  const { trainMatrix } = await import(join(root, "bench/lib/train-matrix.mjs"));
+  writeFileSync(file, trainMatrix(X, y, nrow, ncol, 500, 127));
+  return file;
+}
+
+export function shippedModelFile() {
+  const file = join(root, "models/hr-attrition/model.txt");
+  return existsSync(file) ? file : undefined;
+}
+
+export function readModelText(file) {
+  return readFileSync(file, "utf8");
+}

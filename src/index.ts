@@ -1,5 +1,6 @@
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";
-export { NativeEngine } from "./engines/native.js";
+export { ModelParseError } from "./engines/js/errors.js";
+export { NativeEngine, type NativeEngineOptions } from "./engines/native.js";
 export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export {
   DisposedError,

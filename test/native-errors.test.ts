@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NativeEngine } from "../src/engines/native.js";
+import { ModelParseError } from "../src/engines/js/errors.js";
 import { DisposedError, LightGBMError, ValidationError } from "../src/errors.js";
 import { Model } from "../src/model.js";
 import { loadBinding } from "../src/native/binding.js";
@@ -78,10 +79,40 @@ describe("bad model files", () => {
     ["wrong tree_sizes", good.replace(/tree_sizes=(\d+)/, (_m, n) => `tree_sizes=${Number(n) + 5}`)],
     ["not a model", "hello world\n"],
   ];
-  it.each(cases)("%s is a LightGBMError", (name, text) => {
+  it.each(cases)("%s is a ModelParseError or LightGBMError, also without the js validation", (name, text) => {
     const file = writeModel(`${name.replace(/\W/g, "_")}.txt`, text);
-    expect(() => NativeEngine.fromFile(file)).toThrow(LightGBMError);
-    expect(() => NativeEngine.fromString(text.toString())).toThrow(LightGBMError);
+    const typed = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return err instanceof ModelParseError || err instanceof LightGBMError;
+      }
+      return false;
+    };
+    expect(typed(() => NativeEngine.fromFile(file))).toBe(true);
+    expect(typed(() => NativeEngine.fromString(text.toString()))).toBe(true);
+    // The addon's own guard (native/model_guard.cc) still refuses it when validation is off.
+    expect(() => NativeEngine.fromFile(file, { validate: false })).toThrow(LightGBMError);
+    expect(() => NativeEngine.fromString(text.toString(), { validate: false })).toThrow(LightGBMError);
+  });
+
+  // Same-length edits that keep tree_sizes right: LightGBM itself segfaults, aborts or hangs on these.
+  const corruptions: [string, (t: string) => string][] = [
+    ["a child index out of range", (t) => t.replace("left_child=1 ", "left_child=9 ")],
+    ["a cycle", (t) => t.replace("left_child=1 ", "left_child=0 ")],
+    ["a wrong leaf count", (t) => t.replace("num_leaves=8", "num_leaves=9")],
+    ["a feature index out of range", (t) => t.replace(/split_feature=\d/, "split_feature=9")],
+  ];
+  it.each(corruptions)("%s is a ModelParseError with a line number, not a crash", (_name, corrupt) => {
+    const text = corrupt(good);
+    expect(text).not.toBe(good);
+    try {
+      NativeEngine.fromString(text);
+      expect.unreachable("loaded a corrupt model");
+    } catch (err) {
+      expect(err).toBeInstanceOf(ModelParseError);
+      expect((err as ModelParseError).line).toBeGreaterThan(0);
+    }
   });
 
   it("a missing file names the path", () => {

@@ -3,16 +3,24 @@
  * to LightGBM without copying; predictAsync runs on libuv's thread pool; predictRow uses
  * LGBM_BoosterPredictForMatSingleRowFast.
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
 import { flushNativeLogs, loadBinding, type NativeBooster, PREDICT_TYPE } from "../native/binding.js";
 import { type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
+import { parseModel } from "./js/parse.js";
 
 export interface NativeEngineOptions {
   /** Default threads for batch predictions (default: all cores). */
   numThreads?: number;
+  /**
+   * Check the model's structure with the js engine's parser before LightGBM sees it (default true).
+   * LightGBM 4.7 trusts model files: a child index out of range, a cycle or a wrong leaf count makes it
+   * crash or hang (measured here), so a corrupt file must never reach it. Costs about as much as
+   * LightGBM's own parse; pass false only for models you produced yourself.
+   */
+  validate?: boolean;
 }
 
 /** Loads and other rare calls: re-type errors and forward whatever LightGBM logged. */
@@ -61,6 +69,7 @@ export class NativeEngine implements Engine {
   /** Loads a LightGBM text model file (read and checked natively, then parsed by LightGBM). */
   static fromFile(path: string, options: NativeEngineOptions = {}): NativeEngine {
     const { Booster } = loadBinding();
+    if (options.validate !== false) parseModel(readFileSync(path, "utf8"));
     const booster = call(() => new Booster("file", path));
     // The objective line with its parameters is only in the text; the header is small.
     const objective = parseHeader(readHead(path)).objectiveLine;
@@ -70,6 +79,7 @@ export class NativeEngine implements Engine {
   static fromString(text: string, options: NativeEngineOptions = {}): NativeEngine {
     if (typeof text !== "string") throw new TypeError("model text must be a string");
     const { Booster } = loadBinding();
+    if (options.validate !== false) parseModel(text);
     const booster = call(() => new Booster("string", text));
     return new NativeEngine(booster, parseHeader(text).objectiveLine, options);
   }

@@ -1,7 +1,21 @@
+export type { ColumnarInput, Encoded, EncoderOptions } from "./bundle/encoder.js";
+export type {
+  BinaryResult,
+  ClassExplanation,
+  Contribution,
+  ExplainResult,
+  Explanation,
+  MulticlassResult,
+  PredictionResult,
+  RegressionResult,
+} from "./bundle/output.js";
+export { saveBundle } from "./bundle/save.js";
+export type { ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js";
+export { type FieldSpec, parseSpec, type Spec, specSchema } from "./bundle/spec.js";
+export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";
 export { ModelParseError } from "./engines/js/errors.js";
 export { NativeEngine, type NativeEngineOptions } from "./engines/native.js";
-export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export {
   DisposedError,
   LightGBMError,
@@ -10,5 +24,12 @@ export {
   type ValidationIssue,
 } from "./errors.js";
 export { type Logger, setLogger } from "./logger.js";
-export { type LoadOptions, Model } from "./model.js";
+export {
+  type LoadOptions,
+  type MatrixInput,
+  Model,
+  type ModelOptions,
+  type RecordPredictOptions,
+} from "./model.js";
 export { nativeAvailable } from "./native/binding.js";
+export { type TrainOptions, type TrainProgress, train } from "./train/train.js";

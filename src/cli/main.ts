@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { register as registerInspect } from "./inspect.js";
 import { register as registerPredict } from "./predict.js";
+import { register as registerTrain } from "./train.js";
 
 export function buildProgram(): Command {
   const program = new Command("lgbm")
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     });
   registerPredict(program);
   registerInspect(program);
+  registerTrain(program);
   return program;
 }
 

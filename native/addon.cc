@@ -6,6 +6,7 @@
 #include "booster.h"
 #include "dataset.h"
 #include "log_capture.h"
+#include "row_predictor.h"
 
 namespace lgbm_node {
 namespace {
@@ -22,9 +23,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->booster = Napi::Persistent(Booster::Init(env));
   data->dataset = Napi::Persistent(Dataset::Init(env));
+  data->rowPredictor = Napi::Persistent(RowPredictor::Init(env));
   env.SetInstanceData(data);  // deleted by node-addon-api when this environment is torn down
   exports.Set("Booster", data->booster.Value());
   exports.Set("Dataset", data->dataset.Value());
+  exports.Set("RowPredictor", data->rowPredictor.Value());
   exports.Set("takeLogs", Napi::Function::New<TakeLogs>(env, "takeLogs"));
   return exports;
 }

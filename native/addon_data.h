@@ -9,6 +9,7 @@ namespace lgbm_node {
 struct AddonData {
   Napi::FunctionReference booster;
   Napi::FunctionReference dataset;
+  Napi::FunctionReference rowPredictor;
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

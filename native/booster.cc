@@ -26,7 +26,6 @@ Napi::Function Booster::Init(Napi::Env env) {
                          InstanceMethod<&Booster::CalcNumPredict>("calcNumPredict"),
                          InstanceMethod<&Booster::Predict>("predict"),
                          InstanceMethod<&Booster::PredictAsync>("predictAsync"),
-                         InstanceMethod<&Booster::PredictRow>("predictRow"),
                          InstanceMethod<&Booster::AddValid>("addValid"),
                          InstanceMethod<&Booster::UpdateOneIter>("updateOneIter"),
                          InstanceMethod<&Booster::RollbackOneIter>("rollbackOneIter"),
@@ -67,6 +66,16 @@ Booster::Booster(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Booster>(inf
     throw ArgRangeError(env, "mode must be file, string or train, got \"" + mode + "\"");
   }
   Check(env, LGBM_BoosterGetNumFeature(state_->handle, &state_->numFeatures), "reading the number of features");
+}
+
+std::shared_ptr<BoosterState> Booster::StateOf(Napi::Env env, Napi::Value value, const char* name) {
+  Napi::Function ctor = GetAddonData(env)->booster.Value();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(ctor)) {
+    throw ArgTypeError(env, std::string(name) + " must be a Booster");
+  }
+  Booster* b = Booster::Unwrap(value.As<Napi::Object>());
+  b->Live(env);
+  return b->state_;
 }
 
 BoosterHandle Booster::Live(Napi::Env env) const {
@@ -206,48 +215,6 @@ Napi::Value Booster::PredictAsync(const Napi::CallbackInfo& info) {
   Napi::Promise promise = worker->Promise();
   worker->Queue();  // the worker deletes itself after OnOK/OnError
   return promise;
-}
-
-// predictRow(row: Float64Array, type, startIteration, numIterations, out?: Float64Array)
-// Through LGBM_BoosterPredictForMatSingleRowFast with a cached FastConfig per configuration.
-Napi::Value Booster::PredictRow(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  BoosterHandle h = Live(env);
-  Napi::Float64Array row = Float64ArrayArg(info, 0, "row");
-  int type = static_cast<int>(IntArg(info, 1, "type", 0, 3));
-  int start = static_cast<int>(IntArg(info, 2, "startIteration", 0, INT32_MAX));
-  int num = static_cast<int>(IntArg(info, 3, "numIterations", INT32_MIN, INT32_MAX));
-  if (static_cast<int64_t>(row.ElementLength()) != state_->numFeatures) {
-    throw ArgRangeError(env, "row has " + std::to_string(row.ElementLength()) + " values but the model has " +
-                                 std::to_string(state_->numFeatures) + " features");
-  }
-  auto key = std::make_tuple(type, start, num);
-  auto it = state_->fast.find(key);
-  if (it == state_->fast.end()) {
-    FastConfigHandle fc = nullptr;
-    // num_threads=1: one row gains nothing from threads. This also sets LightGBM's global thread count,
-    // so every batch call passes its own num_threads explicitly.
-    Check(env,
-          LGBM_BoosterPredictForMatSingleRowFastInit(h, type, start, num, C_API_DTYPE_FLOAT64, state_->numFeatures,
-                                                     "num_threads=1", &fc),
-          "preparing single-row prediction");
-    it = state_->fast.emplace(key, fc).first;
-  }
-  int64_t width = 0;
-  Check(env, LGBM_BoosterCalcNumPredict(h, 1, type, start, num, &width), "computing the prediction size");
-  Napi::Float64Array out;
-  if (info.Length() > 4 && !info[4].IsUndefined()) {
-    out = Float64ArrayArg(info, 4, "out");
-    if (static_cast<int64_t>(out.ElementLength()) < width) {
-      throw ArgRangeError(env, "out has " + std::to_string(out.ElementLength()) + " values, needs " +
-                                   std::to_string(width));
-    }
-  } else {
-    out = Napi::Float64Array::New(env, static_cast<size_t>(width));
-  }
-  int64_t len = 0;
-  Check(env, LGBM_BoosterPredictForMatSingleRowFast(it->second, row.Data(), &len, out.Data()), "predicting a row");
-  return out;
 }
 
 Napi::Value Booster::AddValid(const Napi::CallbackInfo& info) {

@@ -13,6 +13,8 @@ class Booster : public Napi::ObjectWrap<Booster> {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit Booster(const Napi::CallbackInfo& info);
+  // The state of a JS value that must be a live Booster (checked with instanceof).
+  static std::shared_ptr<BoosterState> StateOf(Napi::Env env, Napi::Value value, const char* name);
 
  private:
   // metadata
@@ -27,7 +29,6 @@ class Booster : public Napi::ObjectWrap<Booster> {
   // prediction
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value PredictAsync(const Napi::CallbackInfo& info);
-  Napi::Value PredictRow(const Napi::CallbackInfo& info);
   // training
   Napi::Value AddValid(const Napi::CallbackInfo& info);
   Napi::Value UpdateOneIter(const Napi::CallbackInfo& info);

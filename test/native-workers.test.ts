@@ -12,7 +12,7 @@ const c = loadZooCase("multiclass");
 // Plain JS in the worker: it exercises the addon itself, loaded fresh in each worker's environment.
 const workerSource = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { Booster } = require(workerData.addon);
+const { Booster, RowPredictor } = require(workerData.addon);
 const booster = new Booster("string", workerData.modelText);
 const X = new Float64Array(workerData.X);
 parentPort.on("message", async (msg) => {
@@ -20,7 +20,13 @@ parentPort.on("message", async (msg) => {
     const sync = booster.predict(X, workerData.nrow, workerData.ncol, 1, 0, -1, "num_threads=1");
     const async_ = await booster.predictAsync(X, workerData.nrow, workerData.ncol, 1, 0, -1, "num_threads=1");
     const rows = [];
-    for (let r = 0; r < workerData.nrow; r++) rows.push(...booster.predictRow(X.subarray(r * workerData.ncol, (r + 1) * workerData.ncol), 1, 0, -1));
+    const input = new Float64Array(workerData.ncol), output = new Float64Array(3);
+    const rp = new RowPredictor(booster, 1, 0, -1, input, output);
+    for (let r = 0; r < workerData.nrow; r++) {
+      input.set(X.subarray(r * workerData.ncol, (r + 1) * workerData.ncol));
+      rp.run();
+      rows.push(...output);
+    }
     parentPort.postMessage({ sync: Array.from(sync), async: Array.from(async_), rows });
   } else if (msg === "spin") {
     const big = new Float64Array(X.length * 2000);

@@ -7,7 +7,13 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
-import { flushNativeLogs, loadBinding, type NativeBooster, PREDICT_TYPE } from "../native/binding.js";
+import {
+  flushNativeLogs,
+  loadBinding,
+  type NativeBooster,
+  type NativeRowPredictor,
+  PREDICT_TYPE,
+} from "../native/binding.js";
 import { type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
 import { parseModel } from "./js/parse.js";
 
@@ -44,10 +50,19 @@ function hot<T>(fn: () => T): T {
   }
 }
 
+interface RowPath {
+  predictor: NativeRowPredictor;
+  input: Float64Array;
+  output: Float64Array;
+}
+
 export class NativeEngine implements Engine {
   readonly name = "native" as const;
   readonly info: ModelInfo;
   private readonly defaultThreads: number;
+  /** Single-row paths by "type|start|num"; `defaultRow` is the common { type: "normal" } one. */
+  private readonly rowPaths = new Map<string, RowPath>();
+  private defaultRow: RowPath | undefined;
 
   private constructor(
     private readonly booster: NativeBooster,
@@ -114,9 +129,51 @@ export class NativeEngine implements Engine {
     }
   }
 
+  /**
+   * One row through LGBM_BoosterPredictForMatSingleRowFast. Returns a fresh Float64Array, or fills `out`
+   * (allocation-free) when given.
+   */
   predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {
+    if (!(row instanceof Float64Array)) {
+      throw new TypeError("row must be a Float64Array (convert other arrays with Float64Array.from)");
+    }
+    if (row.length !== this.info.numFeatures) {
+      throw new RangeError(`row has ${row.length} values but the model has ${this.info.numFeatures} features`);
+    }
+    const path =
+      options.type === undefined && options.startIteration === undefined && options.numIterations === undefined
+        ? (this.defaultRow ??= this.rowPath(options))
+        : this.rowPath(options);
+    path.input.set(row);
+    try {
+      path.predictor.run(); // no closure here: this is the hottest call in the SDK
+    } catch (err) {
+      flushNativeLogs();
+      throw fromNativeError(err);
+    }
+    if (out === undefined) return path.output.slice();
+    if (!(out instanceof Float64Array) || out.length < path.output.length) {
+      throw new RangeError(`out must be a Float64Array of at least ${path.output.length} values`);
+    }
+    out.set(path.output);
+    return out;
+  }
+
+  private rowPath(options: PredictOptions): RowPath {
     const type = predictType(options);
-    return hot(() => this.booster.predictRow(row, type, options.startIteration ?? 0, options.numIterations ?? -1, out));
+    const start = options.startIteration ?? 0;
+    const num = options.numIterations ?? -1;
+    const key = `${type}|${start}|${num}`;
+    let path = this.rowPaths.get(key);
+    if (!path) {
+      const { RowPredictor } = loadBinding();
+      const input = new Float64Array(this.info.numFeatures);
+      const output = new Float64Array(this.outputWidth(options));
+      const predictor = call(() => new RowPredictor(this.booster, type, start, num, input, output));
+      path = { predictor, input, output };
+      this.rowPaths.set(key, path);
+    }
+    return path;
   }
 
   /** The model in LightGBM's text format. */
@@ -125,6 +182,9 @@ export class NativeEngine implements Engine {
   }
 
   dispose(): void {
+    for (const path of this.rowPaths.values()) path.predictor.dispose();
+    this.rowPaths.clear();
+    this.defaultRow = undefined;
     this.booster.dispose();
   }
 

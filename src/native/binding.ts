@@ -40,13 +40,6 @@ export interface NativeBooster {
     numIterations: number,
     params: string,
   ): Promise<Float64Array>;
-  predictRow(
-    row: Float64Array,
-    type: number,
-    startIteration: number,
-    numIterations: number,
-    out?: Float64Array,
-  ): Float64Array;
   addValid(dataset: NativeDataset): void;
   /** One boosting round; true when no further split could be made. */
   updateOneIter(): boolean;
@@ -58,6 +51,15 @@ export interface NativeBooster {
   featureImportance(numIterations: number, importanceType: number): Float64Array;
   dispose(): void;
   readonly disposed: boolean;
+}
+
+/**
+ * The single-row hot path: a FastConfig bound to two buffers the caller owns. Copy a row into `input`,
+ * call run(), read `output`. One per thread and configuration (a Booster lives in one JS thread).
+ */
+export interface NativeRowPredictor {
+  run(): void;
+  dispose(): void;
 }
 
 export interface NativeDataset {
@@ -74,6 +76,14 @@ export interface NativeBinding {
     new (mode: "string", model: string): NativeBooster;
     new (mode: "train", dataset: NativeDataset, params: string): NativeBooster;
   };
+  RowPredictor: new (
+    booster: NativeBooster,
+    type: number,
+    startIteration: number,
+    numIterations: number,
+    input: Float64Array,
+    output: Float64Array,
+  ) => NativeRowPredictor;
   Dataset: new (
     data: Float64Array,
     nrow: number,

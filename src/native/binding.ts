@@ -102,7 +102,8 @@ const libraryPath = join(root, "vendor/lightgbm/lib_lightgbm.so");
 let binding: NativeBinding | undefined;
 let failure: NativeUnavailableError | undefined;
 
-function explain(err: Error): NativeUnavailableError {
+/** The error to throw when the addon cannot load: what went wrong and the exact fixes. */
+export function explainLoadFailure(err: Error): NativeUnavailableError {
   const fixes: string[] = [];
   if (!existsSync(libraryPath)) {
     fixes.push(`lib_lightgbm.so is missing at ${libraryPath}: run \`npm install\` (or \`node scripts/install.mjs\`)`);
@@ -127,7 +128,7 @@ export function loadBinding(): NativeBinding {
     binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
     return binding;
   } catch (err) {
-    failure = explain(err as Error);
+    failure = explainLoadFailure(err as Error);
     throw failure;
   }
 }

@@ -3,6 +3,7 @@
  * itself here; none of them holds prediction logic of its own.
  */
 import { Command } from "commander";
+import { register as registerDrift } from "./drift.js";
 import { register as registerInspect } from "./inspect.js";
 import { register as registerPredict } from "./predict.js";
 import { register as registerTrain } from "./train.js";
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     });
   registerPredict(program);
   registerInspect(program);
+  registerDrift(program);
   registerTrain(program);
   return program;
 }

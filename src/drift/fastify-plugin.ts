@@ -1,0 +1,99 @@
+/**
+ * Drift in the server: `GET /drift` (every model's report), `GET /drift/:model`, and Prometheus gauges
+ * computed at scrape time from the same rolling windows:
+ *
+ *   lgbm_drift_psi{model,field}          PSI of each input field against the bundle's reference
+ *   lgbm_drift_prediction_psi{model}     PSI of the prediction distribution
+ *   lgbm_drift_window_rows{model}        records in the rolling window
+ *
+ * The plugin reads a DriftRegistry; whoever predicts feeds it (`drift.observe(model, spec, records,
+ * results)`). Wiring in the server app:
+ *
+ *   const drift = new DriftRegistry();
+ *   await app.register(driftPlugin, { drift, registry: metrics.registry });
+ *   // where predictions are logged:
+ *   drift.observe(entry.name, entry.served.model.spec, records, results);
+ */
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import client from "prom-client";
+import { DriftRegistry } from "./monitor.js";
+
+export interface DriftPluginOptions {
+  /** The monitors (default: a new registry with a 10 000-record window per model). */
+  drift?: DriftRegistry;
+  /** The prom-client registry the gauges go to (default: prom-client's global registry). */
+  registry?: client.Registry;
+  /** Route prefix (default ""). */
+  prefix?: string;
+}
+
+/** The DriftRegistries each prom registry's gauges read (several apps may share one prom registry). */
+const sources = new WeakMap<client.Registry, Set<DriftRegistry>>();
+
+export const driftPlugin: FastifyPluginAsync<DriftPluginOptions> = async (app: FastifyInstance, opts) => {
+  const drift = opts.drift ?? new DriftRegistry();
+  const registers = [opts.registry ?? client.register];
+  const prefix = opts.prefix ?? "";
+
+  // One set of gauges per prom registry.
+  let feeds = sources.get(registers[0]);
+  if (!feeds) {
+    const all = new Set<DriftRegistry>();
+    feeds = all;
+    sources.set(registers[0], all);
+    const reports = () => [...all].flatMap((d) => Object.entries(d.reports()));
+    // Each gauge computes at its own scrape (prom-client collects gauges concurrently).
+    new client.Gauge({
+      name: "lgbm_drift_psi",
+      help: "Population stability index of an input field against the bundle's reference (0.1: warn, 0.25: drift)",
+      labelNames: ["model", "field"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [model, r] of reports())
+          for (const f of r.fields) this.set({ model, field: f.name }, f.psi);
+      },
+    });
+    new client.Gauge({
+      name: "lgbm_drift_prediction_psi",
+      help: "Population stability index of the prediction distribution against the bundle's reference",
+      labelNames: ["model"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [model, r] of reports()) if (r.prediction) this.set({ model }, r.prediction.psi);
+      },
+    });
+    new client.Gauge({
+      name: "lgbm_drift_window_rows",
+      help: "Records in the drift monitor's rolling window",
+      labelNames: ["model"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [model, r] of reports()) this.set({ model }, r.rows);
+      },
+    });
+  }
+
+  feeds.add(drift);
+  app.addHook("onClose", async () => {
+    feeds.delete(drift);
+  });
+
+  app.get(`${prefix}/drift`, async () => ({ models: drift.reports() }));
+
+  app.get<{ Params: { model: string } }>(`${prefix}/drift/:model`, async (req, reply) => {
+    const m = drift.get(req.params.model);
+    if (!m) {
+      reply.code(404);
+      return {
+        error: `no drift data for model ${JSON.stringify(req.params.model)}: unknown model, no prediction yet, or its spec.json has no reference statistics`,
+        code: "ERR_NOT_FOUND",
+      };
+    }
+    return m.report();
+  });
+};
+
+export { DriftRegistry };

@@ -25,6 +25,10 @@ export async function createEngine(source: Source, options: EngineOptions = {}):
       return nativeFrom(source, options);
     case "js":
       return jsFrom(source);
+    case "onnx": {
+      const { OnnxEngine } = await import("./onnx/engine.js");
+      return OnnxEngine.fromString(textOf(source), { numThreads: options.numThreads });
+    }
     case "auto":
       try {
         return nativeFrom(source, options);
@@ -34,12 +38,14 @@ export async function createEngine(source: Source, options: EngineOptions = {}):
         return jsFrom(source);
       }
     default:
-      throw new RangeError(`engine must be one of auto, native, js, got ${JSON.stringify(choice)}`);
+      throw new RangeError(`engine must be one of auto, native, js, onnx, got ${JSON.stringify(choice)}`);
   }
 }
 
 function nativeFrom(source: Source, options: EngineOptions): Engine {
-  return "file" in source ? NativeEngine.fromFile(source.file, options) : NativeEngine.fromString(source.text, options);
+  return "file" in source
+    ? NativeEngine.fromFile(source.file, options)
+    : NativeEngine.fromString(source.text, options);
 }
 
 async function jsFrom(source: Source): Promise<Engine> {

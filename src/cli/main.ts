@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { register as registerDrift } from "./drift.js";
+import { register as registerExportOnnx } from "./export-onnx.js";
 import { register as registerInspect } from "./inspect.js";
 import { register as registerPredict } from "./predict.js";
 import { register as registerTrain } from "./train.js";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     });
   registerPredict(program);
   registerInspect(program);
+  registerExportOnnx(program);
   registerDrift(program);
   registerTrain(program);
   return program;

@@ -17,7 +17,7 @@ export interface PredictCommandOptions {
   input: string;
   output?: string;
   type: PredictType;
-  engine: "auto" | "native" | "js";
+  engine: "auto" | "native" | "js" | "onnx";
   startIteration?: string;
   numIterations?: string;
   threads?: string;
@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .requiredOption("-i, --input <file.csv>", "input CSV ('-' for stdin); an empty cell is a missing value")
     .option("-o, --output <file.csv>", "output CSV (default: stdout)")
     .option("-t, --type <type>", "normal | raw | leaf | contrib", "normal")
-    .option("-e, --engine <engine>", "auto | native | js", "auto")
+    .option("-e, --engine <engine>", "auto | native | js | onnx", "auto")
     .option("--start-iteration <n>", "first iteration to use")
     .option("--num-iterations <n>", "iterations to use (default: all)")
     .option("--threads <n>", "threads for the native engine")

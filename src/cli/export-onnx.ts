@@ -1,0 +1,51 @@
+/**
+ * `lgbm export-onnx`: writes a LightGBM model (model.txt or bundle folder) as an ONNX model for
+ * onnxruntime and other ONNX runtimes. All the work is exportOnnxModel's (src/engines/onnx/export.ts).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { exportOnnxModel } from "../engines/onnx/export.js";
+import { resolveModelFile } from "../model.js";
+
+export interface ExportOnnxCommandOptions {
+  model: string;
+  out: string;
+  startIteration?: string;
+  numIterations?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("export-onnx")
+    .description("Export a model to ONNX (ai.onnx.ml TreeEnsemble, opset 5, double precision)")
+    .requiredOption("-m, --model <path>", "model.txt or bundle folder")
+    .requiredOption("-o, --out <file.onnx>", "ONNX file to write")
+    .option("--start-iteration <n>", "first iteration to export")
+    .option("--num-iterations <n>", "iterations to export (default: all)")
+    .action((opts: ExportOnnxCommandOptions) => {
+      exportOnnxCommand(opts);
+    });
+}
+
+function intOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n))
+    throw new RangeError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function exportOnnxCommand(opts: ExportOnnxCommandOptions): void {
+  const { modelFile } = resolveModelFile(opts.model);
+  const { bytes, info } = exportOnnxModel(readFileSync(modelFile, "utf8"), {
+    startIteration: intOption(opts.startIteration, "start-iteration"),
+    numIterations: intOption(opts.numIterations, "num-iterations"),
+  });
+  writeFileSync(opts.out, bytes);
+  for (const w of info.warnings) process.stderr.write(`lgbm: warning: ${w}\n`);
+  process.stderr.write(
+    `wrote ${opts.out} (${bytes.length} bytes): ${info.numTrees} trees, ${info.numNodes} nodes; ` +
+      `input "${info.inputName}" double [N, ${info.numFeatures}]; outputs ${info.outputs.join(", ")} ` +
+      "(double thresholds, leaf values and outputs)\n",
+  );
+}

@@ -154,6 +154,8 @@ export class Encoder {
   readonly #names: Set<string>;
   readonly #maxIssues: number;
   #schema: RecordSchema | undefined;
+  /** Where validate() encodes to (and throws away). */
+  #scratch: Float64Array | undefined;
 
   constructor(spec: Spec, options: EncoderOptions = {}) {
     const extra = options.extraFields ?? "ignore";
@@ -181,8 +183,8 @@ export class Encoder {
 
   /** Validates one record; throws ValidationError listing every problem. */
   validate(record: unknown): void {
-    const scratch = new Float64Array(this.ncol);
-    if (!this.#encodeRecord(record, scratch, 0)) throw new ValidationError(this.#explain(record));
+    this.#scratch ??= new Float64Array(this.ncol);
+    if (!this.#encodeRecord(record, this.#scratch, 0)) throw new ValidationError(this.#explain(record));
   }
 
   /** Encodes one record into `out` (length ncol, reusable). */

@@ -2,14 +2,16 @@
  * `lgbm predict`: CSV in, CSV out. A contract other tools script against: a header row, one output row
  * per input row in order, numbers printed so they parse back to the same double.
  */
-import { createWriteStream, statSync } from "node:fs";
+
 import { once } from "node:events";
+import { createWriteStream, statSync } from "node:fs";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { PredictOptions, PredictType } from "../engines/engine.js";
 import { Model } from "../model.js";
 import { csvMatrixChunks, openCsv } from "./csv-matrix.js";
 import { outputColumns } from "./output-columns.js";
+import { csvRecordChunks, formatNamed, namedColumns, usesRecords } from "./predict-records.js";
 import { progressBar } from "./progress.js";
 
 export interface PredictCommandOptions {
@@ -43,13 +45,16 @@ export function register(program: Command): void {
 function intOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new RangeError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n))
+    throw new RangeError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
 export async function predictCommand(opts: PredictCommandOptions): Promise<void> {
   if (!["normal", "raw", "leaf", "contrib"].includes(opts.type)) {
-    throw new RangeError(`--type must be one of normal, raw, leaf, contrib, got ${JSON.stringify(opts.type)}`);
+    throw new RangeError(
+      `--type must be one of normal, raw, leaf, contrib, got ${JSON.stringify(opts.type)}`,
+    );
   }
   const model = await Model.load(opts.model, {
     engine: opts.engine,
@@ -64,13 +69,20 @@ export async function predictCommand(opts: PredictCommandOptions): Promise<void>
   const total = opts.input === "-" ? 0 : statSync(opts.input).size;
   const bar = progressBar(total, "predicting [{bar}] {percentage}% | {rows} rows | ETA {eta}s");
   try {
-    await write(out, `${outputColumns(model.info, options).join(",")}\n`);
+    // Bundles with spec.json take the original fields (encoded by the bundle); normal outputs are named.
+    const records = usesRecords(model);
+    const named = records && options.type === "normal";
+    await write(out, `${(named ? namedColumns(model) : outputColumns(model.info, options)).join(",")}\n`);
     const width = model.outputWidth(options);
     const input = openCsv(opts.input);
+    const chunks = records ? csvRecordChunks(input, model) : csvMatrixChunks(input, model.info.featureNames);
     let rows = 0;
-    for await (const chunk of csvMatrixChunks(input, model.info.featureNames)) {
+    for await (const chunk of chunks) {
       const result = await model.engine.predictAsync(chunk.data, chunk.nrow, options);
-      await write(out, formatRows(result, chunk.nrow, width));
+      await write(
+        out,
+        named ? formatNamed(model, result, chunk.nrow) : formatRows(result, chunk.nrow, width),
+      );
       rows += chunk.nrow;
       bar.update((input as { bytesRead?: number }).bytesRead ?? 0, { rows });
     }

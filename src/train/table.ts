@@ -154,7 +154,7 @@ export function inferField(name: string, cells: (string | null)[], opts: InferOp
         }
       }
     }
-    const present = min <= max;
+    const present = cells.some((c) => c !== null);
     if (allBool && present) {
       for (let i = 0; i < n; i++) nums[i] = cells[i] === null ? Number.NaN : TRUE.has(cells[i]!) ? 1 : 0;
       return { spec: { name, type: "boolean", nullable }, values: nums };
@@ -166,9 +166,7 @@ export function inferField(name: string, cells: (string | null)[], opts: InferOp
         values: nums,
       };
     }
-    if (!present) {
-      throw new ValidationError([{ field: name, message: "has no values (every cell is missing)" }]);
-    }
+    // Text cells (or none at all: then the category branch reports the empty column).
     categorical = true;
   }
   const values = [...new Set(cells.filter((c): c is string => c !== null))].sort(compareCodePoints);

@@ -10,6 +10,7 @@ import { stringify } from "csv-stringify/sync";
 import type { FieldSpec } from "../bundle/spec.js";
 import { ValidationError } from "../errors.js";
 import type { Model } from "../model.js";
+import { isMissingCell } from "../train/table.js";
 import type { MatrixChunk } from "./csv-matrix.js";
 
 /** True when the model's fields are not simply its numeric columns (a bundle spec.json was loaded). */
@@ -22,14 +23,12 @@ export function usesRecords(model: Model): boolean {
   );
 }
 
-const MISSING = new Set(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]);
-
 /**
  * A CSV cell as the value a JSON client would send for this field: missing → null, numbers parsed,
  * booleans as 0/1; a cell that does not parse stays text, so the encoder reports it by name.
  */
 function cellValue(f: FieldSpec, cell: string | undefined): unknown {
-  if (cell === undefined || MISSING.has(cell)) return null;
+  if (cell === undefined || isMissingCell(cell)) return null;
   switch (f.type) {
     case "number":
     case "integer": {

@@ -24,6 +24,11 @@ export interface Table {
 /** Cells read as missing values (as pandas reads them by default, the common subset). */
 const MISSING = new Set(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]);
 
+/** Whether a (trimmed) CSV cell is a missing value: the same rule for training and `lgbm predict`. */
+export function isMissingCell(cell: string): boolean {
+  return MISSING.has(cell);
+}
+
 export function readCsvTable(path: string): Table {
   const bytes = readFileSync(path);
   const rows = parse(bytes, { skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];

@@ -101,9 +101,10 @@ describe("lgbm train on hr.csv", () => {
     expect(stderr).toMatch(
       /^trained 100 iterations on 11999 rows in [\d.]+s; held-out \(3000 rows\): auc=0\.9\d+ logloss=[\d.]+ accuracy=0\.9\d+; wrote /,
     );
-    expect(readFileSync(join(out, "model.txt"), "utf8")).toBe(
-      readFileSync(join(bundle, "model.txt"), "utf8"),
-    );
+    // The same flags as `npm run train:hr`: the committed bundle, byte for byte.
+    for (const file of ["model.txt", "spec.json"]) {
+      expect(readFileSync(join(out, file), "utf8")).toBe(readFileSync(join(bundle, file), "utf8"));
+    }
     const model = await Model.load(out);
     expect(model.spec.training?.metrics.auc).toBeGreaterThan(0.95);
     model.dispose();

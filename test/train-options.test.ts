@@ -34,14 +34,15 @@ async function modelText(options: TrainOptions): Promise<string> {
 
 describe("parameters", () => {
   it("refuses keys and values that could inject into LightGBM's config string", async () => {
-    for (const params of [
+    const cases: Record<string, string | number>[] = [
       { "num_leaves 2": 3 },
       { objective: "binary num_threads=64" },
       { objective: "binary\nnum_threads" },
       { "a=b": 1 },
       { learning_rate: "0.1=x" },
       { "": 1 },
-    ]) {
+    ];
+    for (const params of cases) {
       const err = await train(records, { ...base, params }).catch((e) => e);
       expect(err).toBeInstanceOf(ValidationError);
       expect(err.message).toMatch(/whitespace or '='/);

@@ -231,6 +231,10 @@ describe("bare model.txt and spec.json checks", () => {
     expect((await fails(write("renamed", JSON.stringify(renamed))))[0]).toMatchObject({
       field: expect.stringMatching(/columns\.0$/),
     });
+    const otherTask = { ...spec, task: "regression" };
+    expect((await fails(write("task", JSON.stringify(otherTask))))[0].message).toBe(
+      "is regression but the model's objective binary is binary",
+    );
     // The committed spec round-trips through the schema unchanged.
     expect(stringifySpec(parseSpec(readFileSync(join(bundle, "spec.json"), "utf8")))).toBe(
       readFileSync(join(bundle, "spec.json"), "utf8"),

@@ -217,8 +217,26 @@ export function parseSpec(text: string, source = "spec.json"): Spec {
   return result.data;
 }
 
-/** Checks that a spec belongs to a model: same column count and names. */
+/** Checks that a spec belongs to a model: same task, classes, column count and names. */
 export function checkSpecMatchesModel(spec: Spec, info: ModelInfo, source = "spec.json"): void {
+  const task = taskOf(info);
+  if (spec.task !== task) {
+    throw new ValidationError([
+      {
+        field: `${source}.task`,
+        message: `is ${spec.task} but the model's objective ${info.objective} is ${task}`,
+      },
+    ]);
+  }
+  const classes = spec.target?.classes;
+  if (task === "multiclass" && classes && classes.length !== info.numClasses) {
+    throw new ValidationError([
+      {
+        field: `${source}.target.classes`,
+        message: `has ${classes.length} labels but the model has ${info.numClasses} classes`,
+      },
+    ]);
+  }
   if (spec.columns.length !== info.numFeatures) {
     throw new ValidationError([
       {

@@ -65,6 +65,23 @@ describe("the shipped bundle", () => {
     for (const i of [0, 1, 4321, 14998]) expect(model.predict(records[i])).toEqual(results[i]);
   });
 
+  it("works the same on the pure TypeScript engine", async () => {
+    const js = await Model.load(bundle, { engine: "js" });
+    try {
+      expect(js.engine.name).toBe("js");
+      const records = hrRecords().slice(0, 200);
+      const a = model.predict(records) as { probability: number }[];
+      const b = js.predict(records) as { probability: number }[];
+      b.forEach((r, i) => expect(r.probability).toBeCloseTo(a[i].probability, 12));
+      const e = js.explain(good) as { contributions: { field: string }[] };
+      expect(e.contributions.map((c) => c.field)).toEqual(
+        (model.explain(good) as { contributions: { field: string }[] }).contributions.map((c) => c.field),
+      );
+    } finally {
+      js.dispose();
+    }
+  });
+
   it("has the spec it was trained with", () => {
     const s = model.spec;
     expect(s.specVersion).toBe(1);

@@ -72,7 +72,7 @@ describe("the shipped bundle", () => {
       const records = hrRecords().slice(0, 200);
       const a = model.predict(records) as { probability: number }[];
       const b = js.predict(records) as { probability: number }[];
-      b.forEach((r, i) => expect(r.probability).toBeCloseTo(a[i].probability, 12));
+      for (const [i, r] of b.entries()) expect(r.probability).toBeCloseTo(a[i].probability, 12);
       const e = js.explain(good) as { contributions: { field: string }[] };
       expect(e.contributions.map((c) => c.field)).toEqual(
         (model.explain(good) as { contributions: { field: string }[] }).contributions.map((c) => c.field),

@@ -116,6 +116,21 @@ describe("lgbm export-onnx / predict --engine onnx", () => {
     await s.release();
   });
 
+  it("export-onnx --ml-opset 3 prints the float32 warning", async () => {
+    const out = join(tmp, "legacy.onnx");
+    const { stderr } = await lgbm(
+      "export-onnx",
+      "--model",
+      loadZooCase("binary").modelFile,
+      "--out",
+      out,
+      "--ml-opset",
+      "3",
+    );
+    expect(stderr).toMatch(/^lgbm: warning: ai\.onnx\.ml opset 3: TreeEnsembleRegressor outputs float32/m);
+    expect(existsSync(out)).toBe(true);
+  });
+
   it("export-onnx refuses a linear model: exit 1, one clear line, no file", async () => {
     const out = join(tmp, "linear.onnx");
     const err = await lgbm("export-onnx", "--model", loadZooCase("linear").modelFile, "--out", out).catch(

@@ -150,6 +150,33 @@ describe("exportOnnx + onnxruntime-node vs LightGBM", () => {
   });
 });
 
+describe("mlOpset 3 (TreeEnsembleRegressor, float32 output)", () => {
+  it.each(exportable)("%s: raw equals LightGBM's raw rounded to float32", async (name) => {
+    const c = loadZooCase(name);
+    const { bytes, info } = exportOnnxModel(c.modelText, { mlOpset: 3 });
+    expect(info.warnings.join(" ")).toMatch(/outputs float32/);
+    const { InferenceSession, Tensor } = await import("onnxruntime-node");
+    const s = await InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+    const out = await s.run({ X: new Tensor("float64", c.X, [c.nrow, c.ncol]) }, ["raw"]);
+    // thresholds and leaf values are double: only the operator's float32 output rounds
+    const expected = Float64Array.from(c.expected.raw!, Math.fround);
+    expect(firstDifference(out.raw.data as Float64Array, expected)).toBe(-1);
+    await s.release();
+  });
+
+  it("the graph uses TreeEnsembleRegressor under ai.onnx.ml opset 3", () => {
+    const m = decodeModel(exportOnnxModel(loadZooCase("cat_wide").modelText, { mlOpset: 3 }).bytes) as {
+      opset_import: { domain?: string; version: number }[];
+      graph: { node: { op_type: string }[] };
+    };
+    expect(m.opset_import).toContainEqual({ domain: "ai.onnx.ml", version: 3 });
+    expect(m.graph.node.map((n) => n.op_type)).toContain("TreeEnsembleRegressor");
+    expect(() => exportOnnxModel(loadZooCase("binary").modelText, { mlOpset: 4 as 3 })).toThrow(
+      /mlOpset must be 3 or 5/,
+    );
+  });
+});
+
 describe("exportOnnx refusals", () => {
   it.each(["linear", "linear_binary"])("%s: linear trees are refused", (name) => {
     const c = loadZooCase(name);

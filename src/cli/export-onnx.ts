@@ -12,16 +12,24 @@ export interface ExportOnnxCommandOptions {
   out: string;
   startIteration?: string;
   numIterations?: string;
+  mlOpset?: string;
 }
 
 export function register(program: Command): void {
   program
     .command("export-onnx")
-    .description("Export a model to ONNX (ai.onnx.ml TreeEnsemble, opset 5, double precision)")
+    .description(
+      "Export a model to ONNX (ai.onnx.ml TreeEnsemble, opset 5, double precision; --ml-opset 3 for older runtimes)",
+    )
     .requiredOption("-m, --model <path>", "model.txt or bundle folder")
     .requiredOption("-o, --out <file.onnx>", "ONNX file to write")
     .option("--start-iteration <n>", "first iteration to export")
     .option("--num-iterations <n>", "iterations to export (default: all)")
+    .option(
+      "--ml-opset <n>",
+      "ai.onnx.ml opset: 5 = TreeEnsemble, double end to end; 3 = TreeEnsembleRegressor for older runtimes (float32 output)",
+      "5",
+    )
     .action((opts: ExportOnnxCommandOptions) => {
       exportOnnxCommand(opts);
     });
@@ -35,17 +43,26 @@ function intOption(value: string | undefined, name: string): number | undefined 
   return n;
 }
 
+function mlOpset(value: string | undefined): 3 | 5 {
+  if (value === undefined || value === "5") return 5;
+  if (value === "3") return 3;
+  throw new RangeError(`--ml-opset must be 3 or 5, got ${JSON.stringify(value)}`);
+}
+
 export function exportOnnxCommand(opts: ExportOnnxCommandOptions): void {
   const { modelFile } = resolveModelFile(opts.model);
   const { bytes, info } = exportOnnxModel(readFileSync(modelFile, "utf8"), {
     startIteration: intOption(opts.startIteration, "start-iteration"),
     numIterations: intOption(opts.numIterations, "num-iterations"),
+    mlOpset: mlOpset(opts.mlOpset),
   });
   writeFileSync(opts.out, bytes);
   for (const w of info.warnings) process.stderr.write(`lgbm: warning: ${w}\n`);
   process.stderr.write(
     `wrote ${opts.out} (${bytes.length} bytes): ${info.numTrees} trees, ${info.numNodes} nodes; ` +
       `input "${info.inputName}" double [N, ${info.numFeatures}]; outputs ${info.outputs.join(", ")} ` +
-      "(double thresholds, leaf values and outputs)\n",
+      (info.warnings.length
+        ? "(double thresholds and leaf values, float32 tree output)\n"
+        : "(double thresholds, leaf values and outputs)\n"),
   );
 }

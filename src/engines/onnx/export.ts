@@ -1,7 +1,7 @@
 /**
  * LightGBM text model → ONNX, written in TypeScript with protobufjs (no Python, no converter).
  *
- * The graph (ONNX IR 10, opsets "" 21 and ai.onnx.ml 5):
+ * The graph (ONNX IR 10, opsets "" 21 and ai.onnx.ml 5; mlOpset 3 swaps the tree operator, see below):
  *
  *   X (double [N, F])
  *     → input rules LightGBM applies before its trees, only where the model needs them (see below)
@@ -50,6 +50,13 @@ export interface OnnxExportOptions {
   startIteration?: number;
   /** Iterations to export from startIteration; <= 0 or undefined means all. */
   numIterations?: number;
+  /**
+   * ai.onnx.ml opset: 5 (default) writes TreeEnsemble, double precision end to end. 3 writes the older
+   * TreeEnsembleRegressor for runtimes without opset 5: thresholds and leaf values stay double
+   * (nodes_values_as_tensor, target_weights_as_tensor) but the operator's output is float32, so raw
+   * scores are rounded to float32 before the transform; the export says so in `warnings`.
+   */
+  mlOpset?: 3 | 5;
   /** Producer version written into the model (default: this package's). */
   producerVersion?: string;
 }
@@ -95,8 +102,23 @@ export function exportOnnxModel(
   const kinds = featureKinds(model, trees);
   let x = ONNX_INPUT;
   x = addInputRules(g, x, kinds, nf);
-  const ensemble = treeEnsemble(trees, k);
-  g.node("TreeEnsemble", [x], ["raw"], ensemble.attrs, "ai.onnx.ml");
+  const mlOpset = options.mlOpset ?? ONNX_ML_OPSET;
+  if (mlOpset !== 3 && mlOpset !== 5) throw new RangeError(`mlOpset must be 3 or 5, got ${mlOpset}`);
+  const warnings: string[] = [];
+  let ensemble: { attrs: Attr[]; numNodes: number };
+  if (mlOpset === 5) {
+    ensemble = treeEnsemble(trees, k);
+    g.node("TreeEnsemble", [x], ["raw"], ensemble.attrs, "ai.onnx.ml");
+  } else {
+    ensemble = treeEnsembleRegressorV3(trees, k);
+    const f32 = g.node("TreeEnsembleRegressor", [x], undefined, ensemble.attrs, "ai.onnx.ml");
+    g.node("Cast", [f32], ["raw"], [intAttr("to", DT.DOUBLE)]);
+    warnings.push(
+      "ai.onnx.ml opset 3: TreeEnsembleRegressor outputs float32, so raw scores are rounded to float32 " +
+        "(relative error up to 6e-8) before the transform; thresholds and leaf values stay double. " +
+        "Use ai.onnx.ml opset 5 (the default) for double precision end to end.",
+    );
+  }
   const outputs = ["raw", "prediction"];
   const outInfo: ValueInfo[] = [
     tensorInfo("raw", DT.DOUBLE, ["N", k]),
@@ -135,7 +157,7 @@ export function exportOnnxModel(
     doc_string: `LightGBM model (${model.objectiveLine || "no objective"}) exported by lightgbm-node`,
     opset_import: [
       { domain: "", version: ONNX_OPSET },
-      { domain: "ai.onnx.ml", version: ONNX_ML_OPSET },
+      { domain: "ai.onnx.ml", version: mlOpset },
     ],
     metadata_props: Object.entries(meta).map(([key, value]) => ({ key, value })),
     graph: {
@@ -155,7 +177,7 @@ export function exportOnnxModel(
       outputs,
       numTrees: trees.length,
       numNodes: ensemble.numNodes,
-      warnings: [],
+      warnings,
     },
   };
 }
@@ -340,6 +362,110 @@ function treeEnsemble(trees: ParsedTree[], k: number): { attrs: Attr[]; numNodes
   if (members.length > 0)
     attrs.push(tensorAttr("membership_values", doubleTensor(Float64Array.from(members))));
   return { attrs, numNodes: featureIds.length };
+}
+
+/**
+ * The same trees as TreeEnsembleRegressor (ai.onnx.ml opset 3): leaves are LEAF nodes, categorical
+ * splits are chains of BRANCH_EQ nodes (one per category, all true branches to the left child, the
+ * last false branch to the right child; NaN fails every test and goes right).
+ */
+function treeEnsembleRegressorV3(trees: ParsedTree[], k: number): { attrs: Attr[]; numNodes: number } {
+  const treeIds: number[] = [];
+  const nodeIds: number[] = [];
+  const featureIds: number[] = [];
+  const modes: string[] = [];
+  const values: number[] = [];
+  const trueIds: number[] = [];
+  const falseIds: number[] = [];
+  const tracksTrue: number[] = [];
+  const tTree: number[] = [];
+  const tNode: number[] = [];
+  const tIds: number[] = [];
+  const tWeights: number[] = [];
+  const push = (
+    tree: number,
+    id: number,
+    f: number,
+    mode: string,
+    v: number,
+    t: number,
+    fl: number,
+    mt: number,
+  ) => {
+    treeIds.push(tree);
+    nodeIds.push(id);
+    featureIds.push(f);
+    modes.push(mode);
+    values.push(v);
+    trueIds.push(t);
+    falseIds.push(fl);
+    tracksTrue.push(mt);
+  };
+  trees.forEach((t, ti) => {
+    const nNodes = t.numLeaves - 1;
+    // ids: internal nodes 0..nNodes-1 (root 0), leaves nNodes.., extra BRANCH_EQ nodes after them
+    let nextId = nNodes + t.numLeaves;
+    const idOf = (c: number) => (c >= 0 ? c : nNodes + ~c);
+    for (let i = 0; i < nNodes; i++) {
+      const dt = t.decisionType[i];
+      const f = t.splitFeature[i];
+      const left = idOf(t.leftChild[i]);
+      const right = idOf(t.rightChild[i]);
+      if ((dt & 1) !== 0) {
+        const ci = t.threshold[i];
+        const cats: number[] = [];
+        for (let w = t.catBoundaries[ci]; w < t.catBoundaries[ci + 1]; w++) {
+          const bits = t.catThreshold[w];
+          for (let b = 0; b < 32; b++) if ((bits >>> b) & 1) cats.push((w - t.catBoundaries[ci]) * 32 + b);
+        }
+        let id = i;
+        cats.forEach((cat, j) => {
+          const last = j === cats.length - 1;
+          const next = last ? right : nextId++;
+          push(ti, id, f, "BRANCH_EQ", cat, left, next, 0);
+          id = next;
+        });
+      } else {
+        const missingType = (dt >> 2) & 3;
+        const thr = adjustThreshold(t.threshold[i]);
+        const mt = missingType === 1 || missingType === 2 ? Number((dt & 2) !== 0) : Number(0 <= thr);
+        push(ti, i, f, "BRANCH_LEQ", thr, left, right, mt);
+      }
+    }
+    // onnxruntime takes a tree's first listed node as its root: leaves come after the splits.
+    for (let l = 0; l < t.numLeaves; l++) {
+      const id = nNodes + l;
+      push(ti, id, 0, "LEAF", 0, 0, 0, 0);
+      tTree.push(ti);
+      tNode.push(id);
+      tIds.push(ti % k);
+      tWeights.push(t.leafValue[l]);
+    }
+  });
+  return {
+    attrs: [
+      { name: "aggregate_function", type: AT.STRING, s: utf8("SUM") },
+      { name: "post_transform", type: AT.STRING, s: utf8("NONE") },
+      intAttr("n_targets", k),
+      intsAttr("nodes_treeids", treeIds),
+      intsAttr("nodes_nodeids", nodeIds),
+      intsAttr("nodes_featureids", featureIds),
+      { name: "nodes_modes", type: AT.STRINGS, strings: modes.map(utf8) },
+      tensorAttr("nodes_values_as_tensor", doubleTensor(Float64Array.from(values))),
+      intsAttr("nodes_truenodeids", trueIds),
+      intsAttr("nodes_falsenodeids", falseIds),
+      intsAttr("nodes_missing_value_tracks_true", tracksTrue),
+      intsAttr("target_treeids", tTree),
+      intsAttr("target_nodeids", tNode),
+      intsAttr("target_ids", tIds),
+      tensorAttr("target_weights_as_tensor", doubleTensor(Float64Array.from(tWeights))),
+    ],
+    numNodes: nodeIds.length,
+  };
+}
+
+function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
 }
 
 // ---------------------------------------------------------------------------------------------------

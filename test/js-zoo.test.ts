@@ -84,6 +84,17 @@ describe("JsEngine matches LightGBM on the zoo", () => {
         }
       });
 
+      it("batches spanning several row blocks give the same raw scores and leaves", () => {
+        const reps = 3;
+        const big = new Float64Array(c.X.length * reps);
+        for (let i = 0; i < reps; i++) big.set(c.X, i * c.X.length);
+        for (const type of ["raw", "leaf"] as const) {
+          const want = new Float64Array(c.expected[type].length * reps);
+          for (let i = 0; i < reps; i++) want.set(c.expected[type], i * c.expected[type].length);
+          expectIdentical(engine.predict(big, c.nrow * reps, { type }), want, `${type} x${reps}`);
+        }
+      });
+
       it("predictRow agrees with predict on every row and type", () => {
         const nf = c.ncol;
         for (const type of ["normal", "raw", "leaf", "contrib"] as const) {

@@ -72,7 +72,26 @@ export interface Layout {
   expectedValue: Float64Array;
   /** Maximum leaf depth over all trees (sizes the TreeSHAP path buffer). */
   maxDepth: number;
+
+  /**
+   * The hot-path copy of the trees: one 16-byte record per node *and* per leaf, each tree in
+   * depth-first preorder so that a node's left child is the next record (implicit) and most of a
+   * root-to-leaf path shares cache lines. Record i:
+   *   recF64[2i]      threshold (adjusted, see above), or the leaf value for a leaf
+   *   recI32[4i + 2]  record of the right child, or the global leaf index for a leaf
+   *   recI32[4i + 3]  (feature << 3) | kind, kind = KIND_LEAF (7) for a leaf
+   * Both views share one ArrayBuffer. Categorical records keep their bitset in recCatStart /
+   * recCatWords (indexed by record).
+   */
+  recF64: Float64Array;
+  recI32: Int32Array;
+  recCatStart: Int32Array;
+  recCatWords: Int32Array;
+  /** Per tree: record of its root (a leaf record for a single-leaf tree). */
+  recRoot: Int32Array;
 }
+
+export const KIND_LEAF = 7;
 
 const scratch = new DataView(new ArrayBuffer(8));
 
@@ -139,6 +158,11 @@ export function buildLayout(model: ParsedModel): Layout {
     linCoeff: new Float64Array(totalLin),
     expectedValue: new Float64Array(numTrees),
     maxDepth,
+    recF64: new Float64Array(0),
+    recI32: new Int32Array(0),
+    recCatStart: new Int32Array(0),
+    recCatWords: new Int32Array(0),
+    recRoot: new Int32Array(numTrees),
   };
 
   let nodeBase = 0;
@@ -210,5 +234,54 @@ export function buildLayout(model: ParsedModel): Layout {
     bitBase += t.catThreshold.length;
   }
   L.linStart[totalLeaves] = linPos;
+  buildRecords(L, totalNodes + totalLeaves);
   return L;
+}
+
+/** Fills the preorder record arrays from the per-node arrays (see Layout.recF64). */
+function buildRecords(L: Layout, total: number): void {
+  const buf = new ArrayBuffer(total * 16);
+  const F = new Float64Array(buf);
+  const I = new Int32Array(buf);
+  const catStart = new Int32Array(L.anyCategorical ? total : 0);
+  const catWords = new Int32Array(L.anyCategorical ? total : 0);
+  // stack of [global child (node >= 0 or ~leaf), record to patch with its position or -1]
+  const stackChild = new Int32Array(total + 1);
+  const stackPatch = new Int32Array(total + 1);
+  let rec = 0;
+  for (let t = 0; t < L.numTrees; t++) {
+    L.recRoot[t] = rec;
+    let sp = 0;
+    stackChild[sp] = L.root[t];
+    stackPatch[sp++] = -1;
+    while (sp > 0) {
+      sp--;
+      const c = stackChild[sp];
+      const patch = stackPatch[sp];
+      if (patch >= 0) I[4 * patch + 2] = rec;
+      if (c < 0) {
+        const leaf = ~c;
+        F[2 * rec] = L.leafValue[leaf];
+        I[4 * rec + 2] = leaf;
+        I[4 * rec + 3] = KIND_LEAF;
+      } else {
+        F[2 * rec] = L.thr[c];
+        I[4 * rec + 3] = (L.feat[c] << 3) | L.kind[c];
+        if (L.kind[c] === KIND_CATEGORICAL) {
+          catStart[rec] = L.catStart[c];
+          catWords[rec] = L.catWords[c];
+        }
+        // right first so that the left child is popped next and lands at rec + 1
+        stackChild[sp] = L.right[c];
+        stackPatch[sp++] = rec;
+        stackChild[sp] = L.left[c];
+        stackPatch[sp++] = -1;
+      }
+      rec++;
+    }
+  }
+  L.recF64 = F;
+  L.recI32 = I;
+  L.recCatStart = catStart;
+  L.recCatWords = catWords;
 }

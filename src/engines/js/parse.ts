@@ -224,6 +224,12 @@ function readHeader(r: LineReader): HeaderResult {
   }
   const labelIndex = kv.has("label_index") ? intField("label_index", -1) : 0;
   const maxFeatureIdx = intField("max_feature_idx", 0);
+  if (maxFeatureIdx >= 2 ** 28) {
+    throw new ModelParseError(
+      `max_feature_idx=${maxFeatureIdx} is too large`,
+      kv.get("max_feature_idx")!.line,
+    );
+  }
   const numFeatures = maxFeatureIdx + 1;
 
   const namesEntry = need("feature_names");

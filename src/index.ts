@@ -16,8 +16,8 @@ export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";
 export { ModelParseError } from "./engines/js/errors.js";
 export { NativeEngine, type NativeEngineOptions } from "./engines/native.js";
-export { OnnxEngine } from "./engines/onnx/engine.js";
-export { exportOnnx } from "./engines/onnx/index.js";
+export { OnnxEngine, type OnnxEngineOptions, OnnxUnsupportedError } from "./engines/onnx/engine.js";
+export { exportOnnx, OnnxExportError, type OnnxExportOptions } from "./engines/onnx/index.js";
 export {
   DisposedError,
   LightGBMError,

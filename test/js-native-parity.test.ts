@@ -122,6 +122,41 @@ describe.skipIf(!nativeAvailable())("JsEngine and NativeEngine agree", () => {
         }
       });
 
+      it("with LightGBM's clamping of out-of-range iteration options", () => {
+        const X = c.X.subarray(0, 8 * c.ncol);
+        const total = js.info.numIterations;
+        const ranges = [
+          { startIteration: total },
+          { startIteration: total + 5, numIterations: 2 },
+          { startIteration: 1, numIterations: 0 },
+          { startIteration: 1, numIterations: -1 },
+          { startIteration: 0, numIterations: total + 10 },
+          { startIteration: total - 1, numIterations: 5 },
+        ];
+        const types: PredictType[] = hasContrib
+          ? ["normal", "raw", "leaf", "contrib"]
+          : ["normal", "raw", "leaf"];
+        // both reject a negative start
+        expect(() => js.predict(X, 8, { startIteration: -3 })).toThrow(RangeError);
+        expect(() => native.predict(X, 8, { startIteration: -3 })).toThrow(RangeError);
+        for (const r of ranges) {
+          for (const type of types) {
+            const a = js.predict(X, 8, { ...r, type });
+            const b = native.predict(X, 8, { ...r, type, numThreads: 1 });
+            const d =
+              type === "normal"
+                ? maxRelDiff(a, b)
+                : firstNotIdentical(a, b) === -1
+                  ? 0
+                  : maxAbsOrRelDiff(a, b);
+            expect(a.length, `${type} ${JSON.stringify(r)}`).toBe(b.length);
+            expect(d, `${type} ${JSON.stringify(r)}`).toBeLessThanOrEqual(
+              type === "raw" || type === "leaf" ? 0 : 1e-12,
+            );
+          }
+        }
+      });
+
       it("on random rows (fast-check)", () => {
         const pools = probeValues(js);
         const nf = js.info.numFeatures;

@@ -197,9 +197,17 @@ function checkOptions(options: PredictOptions | undefined): void {
       `type must be one of normal, raw, leaf, contrib, got ${JSON.stringify(options.type)}`,
     );
   }
-  for (const key of ["startIteration", "numIterations"] as const) {
+  // the native engine's ranges (int32; start >= 0)
+  for (const [key, min] of [
+    ["startIteration", 0],
+    ["numIterations", -2147483648],
+  ] as const) {
     const v = options[key];
-    if (v !== undefined && !Number.isInteger(v)) throw new TypeError(`${key} must be an integer, got ${v}`);
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isInteger(v))
+      throw new TypeError(`${key} must be an integer, got ${v}`);
+    if (v < min || v > 2147483647)
+      throw new RangeError(`${key} must be between ${min} and 2147483647, got ${v}`);
   }
 }
 

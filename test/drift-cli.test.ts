@@ -94,13 +94,15 @@ describe("lgbm drift", () => {
 
   it("a shifted records CSV flags the shifted fields as drift and the others ok (CLI, --json)", async () => {
     const file = writeRowsCsv("shifted.csv", rows.map(shift));
-    const { stdout } = await run(
+    const { stdout, stderr } = await run(
       process.execPath,
       [bin, "drift", "--bundle", bundle, "--log", file, "--json"],
       {
         maxBuffer: 16 << 20,
       },
     );
+    // Not a TTY: no progress bar, nothing on stderr.
+    expect(stderr).toBe("");
     const report = JSON.parse(stdout) as DriftReport;
     const f = flags(report);
     for (const name of fieldNames) expect(f[name], name).toBe(SHIFTED.includes(name) ? "drift" : "ok");

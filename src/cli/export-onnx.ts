@@ -50,7 +50,7 @@ function mlOpset(value: string | undefined): 3 | 5 {
 }
 
 export function exportOnnxCommand(opts: ExportOnnxCommandOptions): void {
-  const { modelFile } = resolveModelFile(opts.model);
+  const { modelFile, bundleDir } = resolveModelFile(opts.model);
   const { bytes, info } = exportOnnxModel(readFileSync(modelFile, "utf8"), {
     startIteration: intOption(opts.startIteration, "start-iteration"),
     numIterations: intOption(opts.numIterations, "num-iterations"),
@@ -58,6 +58,11 @@ export function exportOnnxCommand(opts: ExportOnnxCommandOptions): void {
   });
   writeFileSync(opts.out, bytes);
   for (const w of info.warnings) process.stderr.write(`lgbm: warning: ${w}\n`);
+  if (bundleDir) {
+    process.stderr.write(
+      "note: the ONNX input is the model's encoded feature matrix; the bundle's record encoding (spec.json) is not part of the graph\n",
+    );
+  }
   process.stderr.write(
     `wrote ${opts.out} (${bytes.length} bytes): ${info.numTrees} trees, ${info.numNodes} nodes; ` +
       `input "${info.inputName}" double [N, ${info.numFeatures}]; outputs ${info.outputs.join(", ")} ` +

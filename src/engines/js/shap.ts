@@ -110,11 +110,12 @@ export function makeShap(L: Layout): Shap {
 
   function treeShap(node: number, ud: number, parentP: number, pz: number, po: number, pf: number): void {
     const P = parentP + ud;
-    if (ud > 0) {
-      pFeat.copyWithin(P, parentP, parentP + ud);
-      pZero.copyWithin(P, parentP, parentP + ud);
-      pOne.copyWithin(P, parentP, parentP + ud);
-      pW.copyWithin(P, parentP, parentP + ud);
+    // std::copy of the parent's path (plain loops beat copyWithin for these short runs)
+    for (let i = 0; i < ud; i++) {
+      pFeat[P + i] = pFeat[parentP + i];
+      pZero[P + i] = pZero[parentP + i];
+      pOne[P + i] = pOne[parentP + i];
+      pW[P + i] = pW[parentP + i];
     }
     extendPath(P, ud, pz, po, pf);
 

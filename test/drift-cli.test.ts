@@ -162,6 +162,23 @@ describe("lgbm drift", () => {
     expect(failed).toBe(3);
   });
 
+  it("reads rotated logs in order (--log repeated)", async () => {
+    const sample = rows.filter((_, i) => i % 5 === 1).slice(0, 1500);
+    const older = writeLog("predictions.jsonl.1", sample, new Date("2026-01-01T00:00:00Z"));
+    const newer = writeLog("predictions.jsonl", sample.map(shift), new Date("2026-01-02T00:00:00Z"));
+    const { stdout } = await run(
+      process.execPath,
+      [bin, "drift", "-b", bundle, "-l", older, "-l", newer, "--json"],
+      {
+        maxBuffer: 16 << 20,
+      },
+    );
+    const report = JSON.parse(stdout) as DriftReport & { lines: { kept: number } };
+    expect(report.lines.kept).toBe(3000);
+    const sat = report.fields.find((x) => x.name === "salary")!;
+    expect(sat.bins.find((b) => b.label === "low")!.live).toBeGreaterThan(0.7);
+  });
+
   it("counts unknown categories and missing values; thresholds are configurable", async () => {
     const odd = rows
       .filter((_, i) => i % 7 === 0)

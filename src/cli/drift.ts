@@ -14,7 +14,7 @@ import { progressBar } from "./progress.js";
 
 interface DriftFlags {
   bundle: string;
-  log: string;
+  log: string[];
   since?: string;
   html?: string;
   json?: boolean;
@@ -28,7 +28,7 @@ interface DriftFlags {
 }
 
 interface JoinFlags {
-  log: string;
+  log: string[];
   labels: string;
   id: string;
   logId?: string;
@@ -63,7 +63,12 @@ export function register(program: Command): void {
     .command("drift")
     .description("Drift of a prediction log (or records CSV) against the bundle's training statistics")
     .option("-b, --bundle <dir>", "bundle folder (model.txt + spec.json with reference statistics)")
-    .option("-l, --log <file>", "prediction log (JSON lines) or records CSV (.csv)")
+    .option(
+      "-l, --log <file>",
+      "prediction log (JSON lines) or records CSV (.csv); repeat for rotated logs, oldest first",
+      collect,
+      [],
+    )
     .option("--since <time>", "only rows logged at or after this ISO time")
     .option("--html <file>", "also write a self-contained HTML report")
     .option("--json", "print the report as JSON")
@@ -75,11 +80,12 @@ export function register(program: Command): void {
     .option("-e, --engine <engine>", "auto | native | js (for rows without a logged output)", "auto")
     .option("--fail-on <flag>", "exit with code 3 when any field is flagged at least this (warn | drift)")
     .action(async (opts: DriftFlags) => {
-      if (!opts.bundle || !opts.log) throw new RangeError("lgbm drift needs --bundle <dir> and --log <file>");
+      if (!opts.bundle || opts.log.length === 0)
+        throw new RangeError("lgbm drift needs --bundle <dir> and --log <file>");
       if (opts.failOn !== undefined && opts.failOn !== "warn" && opts.failOn !== "drift") {
         throw new RangeError(`--fail-on must be warn or drift, got ${JSON.stringify(opts.failOn)}`);
       }
-      const size = fileSize(opts.log);
+      const size = opts.log.reduce((s, f) => s + (fileSize(f) ?? 0), 0);
       const bar = size ? progressBar(size, "drift [{bar}] {percentage}% | {value}/{total} bytes") : undefined;
       const report = await analyzeFile(opts.bundle, opts.log, {
         since: date(opts.since),
@@ -100,7 +106,7 @@ export function register(program: Command): void {
             title: `Drift report: ${opts.bundle}`,
             context: {
               bundle: opts.bundle,
-              log: opts.log,
+              log: opts.log.join(", "),
               since: report.since,
               reference: report.reference.source,
             },
@@ -118,7 +124,12 @@ export function register(program: Command): void {
   drift
     .command("join")
     .description("Join a prediction log with observed labels into a training CSV for lgbm train --data")
-    .option("-l, --log <file>", "prediction log (JSON lines) or records CSV (required)")
+    .option(
+      "-l, --log <file>",
+      "prediction log (JSON lines) or records CSV (required; repeatable)",
+      collect,
+      [],
+    )
     .requiredOption("--labels <file.csv>", "labels CSV: an id column and the label column(s)")
     .requiredOption(
       "--id <column>",
@@ -137,8 +148,9 @@ export function register(program: Command): void {
     .action(async (own: JoinFlags) => {
       // Options `drift` itself also has (--log, --bundle, --since, --model) are parsed by `drift` even
       // after the subcommand name: take them from there.
-      const opts: JoinFlags = { ...(drift.opts() as Partial<JoinFlags>), ...stripUndefined(own) };
-      if (!opts.log) throw new RangeError("lgbm drift join needs --log <file>");
+      const parent = drift.opts() as Partial<JoinFlags>;
+      const opts: JoinFlags = { ...parent, ...stripUndefined(own), log: [...(parent.log ?? []), ...own.log] };
+      if (opts.log.length === 0) throw new RangeError("lgbm drift join needs --log <file>");
       const result = await joinLabels({
         log: opts.log,
         labels: opts.labels,
@@ -158,6 +170,8 @@ export function register(program: Command): void {
       );
     });
 }
+
+const collect = (v: string, prev: string[]) => [...prev, v];
 
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

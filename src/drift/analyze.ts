@@ -19,6 +19,7 @@ export interface AnalyzeOptions extends ReadOptions {
 
 export interface FileDriftReport extends DriftReport {
   bundle: string;
+  /** The file read (several, in order, for rotated logs: they are joined with ", "). */
   log: string;
   since?: string;
   lines: ReadStats & { predicted: number; unpredictable: number };
@@ -61,7 +62,7 @@ export function loadBundleSpec(bundle: string): Spec {
 
 export async function analyzeFile(
   bundle: string,
-  log: string,
+  log: string | readonly string[],
   options: AnalyzeOptions = {},
 ): Promise<FileDriftReport> {
   const spec = loadBundleSpec(bundle);
@@ -71,6 +72,7 @@ export async function analyzeFile(
   const wantPredictions = options.predict !== false && monitor.reference.prediction !== undefined;
   let model: Model | undefined;
   const pending: LiveRow[] = [];
+  const files = typeof log === "string" ? [log] : log;
 
   const flushPending = async () => {
     if (pending.length === 0) return;
@@ -103,13 +105,20 @@ export async function analyzeFile(
   };
 
   try {
-    for await (const row of readLive(log, options, stats)) {
-      if (row.output === undefined && wantPredictions) {
-        pending.push(row);
-        if (pending.length >= BATCH) await flushPending();
-      } else {
-        monitor.observe([row.input], [row.output]);
+    let done = 0;
+    let current = 0;
+    const onProgress = options.onProgress && ((b: number) => options.onProgress!(done + (current = b)));
+    for (const file of files) {
+      for await (const row of readLive(file, { ...options, onProgress }, stats)) {
+        if (row.output === undefined && wantPredictions) {
+          pending.push(row);
+          if (pending.length >= BATCH) await flushPending();
+        } else {
+          monitor.observe([row.input], [row.output]);
+        }
       }
+      done += current;
+      current = 0;
     }
     await flushPending();
   } finally {
@@ -118,7 +127,7 @@ export async function analyzeFile(
   return {
     ...monitor.report(),
     bundle,
-    log,
+    log: files.join(", "),
     ...(options.since ? { since: options.since.toISOString() } : {}),
     lines: { ...stats, ...counts },
   };

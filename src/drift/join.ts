@@ -16,7 +16,8 @@ import type { Spec } from "../bundle/spec.js";
 import { type ReadOptions, type ReadStats, readLive } from "./source.js";
 
 export interface JoinOptions extends ReadOptions {
-  log: string;
+  /** The prediction log; several files (rotated logs) are read in order. */
+  log: string | readonly string[];
   labels: string;
   /** The id column of the labels CSV. */
   id: string;
@@ -88,7 +89,11 @@ export async function joinLabels(options: JoinOptions): Promise<JoinResult> {
   let unlabeled = 0;
   let noId = 0;
   let duplicates = 0;
-  for await (const row of readLive(options.log, options, stats)) {
+  const rows = async function* () {
+    for (const file of typeof options.log === "string" ? [options.log] : options.log)
+      yield* readLive(file, options, stats);
+  };
+  for await (const row of rows()) {
     const raw = row.input[logId] ?? row.line[logId];
     if (raw === undefined || raw === null || raw === "") {
       noId++;

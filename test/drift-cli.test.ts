@@ -1,7 +1,7 @@
 // Drift end to end: a simulated drifting log made from the shipped training data, the real CLI in a
 // child process, and the analysis library on the same files.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -206,6 +206,21 @@ describe("lgbm drift", () => {
     const lax = await analyzeFile(bundle, mild, { thresholds: { warn: 5, drift: 10 } });
     expect(strict.fields.find((x) => x.name === "satisfaction_level")!.flag).toBe("drift");
     expect(lax.fields.find((x) => x.name === "satisfaction_level")!.flag).toBe("ok");
+  });
+
+  it("a bundle without reference statistics is refused with one clear line", async () => {
+    const bare = join(tmp, "no-reference");
+    mkdirSync(bare);
+    copyFileSync(join(bundle, "model.txt"), join(bare, "model.txt"));
+    const spec = JSON.parse(readFileSync(join(bundle, "spec.json"), "utf8"));
+    delete spec.reference;
+    writeFileSync(join(bare, "spec.json"), JSON.stringify(spec));
+    const err = await run(process.execPath, [bin, "drift", "-b", bare, "-l", dataCsv]).then(
+      () => "",
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(err).toMatch(/no reference statistics.*lgbm train/);
+    expect(err.trim().split("\n")).toHaveLength(1);
   });
 
   it("rejects inconsistent thresholds with one clear line", async () => {

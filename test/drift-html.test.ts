@@ -70,6 +70,18 @@ describe("HTML drift report", async () => {
     expect(evil).not.toContain("<img src=x>");
   });
 
+  it("renders an empty window (no rows, no prediction) without failing", () => {
+    const empty = renderHtml({
+      ...report,
+      rows: 0,
+      prediction: undefined,
+      fields: report.fields.map((f) => ({ ...f, count: 0, bins: f.bins.map((b) => ({ ...b, live: 0 })) })),
+    });
+    expect(empty).toContain("<h2>Fields, worst first</h2>");
+    expect(empty).not.toContain("<h2>Prediction</h2>");
+    expect(empty).not.toMatch(/NaN|Infinity/);
+  });
+
   it.skipIf(!existsSync(CHROMIUM))(
     "renders in headless Chromium with every field, worst first (skips without /usr/bin/chromium)",
     async () => {

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { iterationRange } from "../src/engines/engine.js";
+import { DisposedError, LightGBMError } from "../src/errors.js";
 import { JsEngine, parseModelHeader } from "../src/js.js";
 import { firstNotIdentical, loadZoo } from "./js-fixtures.js";
 
@@ -96,10 +97,30 @@ describe("JsEngine API", () => {
     const e = JsEngine.fromString(multiclass.modelText);
     e.dispose();
     e.dispose();
+    expect(() => e.predict(multiclass.X, multiclass.nrow)).toThrow(DisposedError);
     expect(() => e.predict(multiclass.X, multiclass.nrow)).toThrow(/disposed/);
     expect(() => e.predictRow(multiclass.X.subarray(0, nf))).toThrow(/disposed/);
     expect(() => e.outputWidth()).toThrow(/disposed/);
     await expect(e.predictAsync(multiclass.X, multiclass.nrow)).rejects.toThrow(/disposed/);
+  });
+});
+
+describe("errors are the SDK's error classes", () => {
+  it("contributions on linear trees: LightGBM's own refusal, as a LightGBMError", () => {
+    const lin = loadZoo("linear");
+    const e = JsEngine.fromString(lin.modelText);
+    expect(() => e.predict(lin.X, lin.nrow, { type: "contrib" })).toThrow(LightGBMError);
+    expect(() => e.predictRow(lin.X.subarray(0, lin.ncol), { type: "contrib" })).toThrow(/linear trees/);
+  });
+
+  it("ModelParseError has a stable code and the line", () => {
+    try {
+      JsEngine.fromString("tree\nversion=v4\n");
+      expect.unreachable();
+    } catch (err) {
+      expect((err as { code: string }).code).toBe("ERR_MODEL_PARSE");
+      expect((err as { line: number }).line).toBe(2);
+    }
   });
 });
 

@@ -3,6 +3,7 @@
  * arithmetic, on a flat typed-array layout. Browser-safe (no `node:` imports).
  */
 
+import { DisposedError, LightGBMError } from "../../errors.js";
 import {
   type Engine,
   iterationRange,
@@ -129,7 +130,7 @@ export class JsEngine implements Engine {
   }
 
   private checkAlive(): void {
-    if (this.disposed) throw new Error("the model has been disposed");
+    if (this.disposed) throw new DisposedError("the model has been disposed");
   }
 
   private run(data: Float64Array, nrow: number, options: PredictOptions, into?: Float64Array): Float64Array {
@@ -157,7 +158,8 @@ export class JsEngine implements Engine {
 
     if (type === "contrib") {
       if (this.layout.anyLinear) {
-        throw new Error("Predicting SHAP feature contributions is not implemented for linear trees");
+        // LightGBM's own refusal (LGBM_BoosterPredictForMat fails the same way on the native engine)
+        throw new LightGBMError("Predicting SHAP feature contributions is not implemented for linear trees.");
       }
       this.shap ??= makeShap(this.layout);
       const shap = this.shap;

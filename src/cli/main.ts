@@ -7,6 +7,7 @@ import { register as registerDrift } from "./drift.js";
 import { register as registerExportOnnx } from "./export-onnx.js";
 import { register as registerInspect } from "./inspect.js";
 import { register as registerPredict } from "./predict.js";
+import { register as registerServe } from "./serve.js";
 import { register as registerTrain } from "./train.js";
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerExportOnnx(program);
   registerDrift(program);
   registerTrain(program);
+  registerServe(program);
   return program;
 }
 

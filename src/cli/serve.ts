@@ -1,0 +1,63 @@
+/** `lgbm serve`: the production model server (src/server/). Flags override LGBM_* environment variables. */
+import cluster from "node:cluster";
+import type { Command } from "commander";
+import { runPrimary } from "../server/cluster.js";
+import { resolveConfig, type ServeFlags } from "../server/config.js";
+import { startServer } from "../server/server.js";
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description(
+      "Serve a model bundle (or a folder of bundles) over HTTP: /predict, KServe V2, docs, metrics",
+    )
+    .argument("<path>", "bundle folder (model.txt + spec.json), model.txt, or a repository of bundles")
+    .option("-p, --port <port>", "port (LGBM_PORT; default 8000; 0 picks a free one)")
+    .option(
+      "-H, --host <host>",
+      "interface to listen on (LGBM_HOST; default 127.0.0.1; 0.0.0.0 in containers)",
+    )
+    .option("-w, --workers <n>", "server processes sharing the port (LGBM_WORKERS; default 1)")
+    .option("--profile <name>", "development | test | acceptance | production (LGBM_PROFILE)")
+    .option("-e, --engine <engine>", "auto | native | js (LGBM_ENGINE)")
+    .option("--log-level <level>", "trace | debug | info | warn | error | fatal | silent (LGBM_LOG_LEVEL)")
+    .option("--log-format <format>", "json | pretty (LGBM_LOG_FORMAT)")
+    .option("--log-file <file>", "also append the server log as JSON lines to this file (LGBM_LOG_FILE)")
+    .option("--log-requests", "log every request (LGBM_LOG_REQUESTS)")
+    .option("--no-log-requests", "do not log every request")
+    .option("--prediction-log <file>", "append every prediction as a JSON line (LGBM_PREDICTION_LOG)")
+    .option("--prediction-log-max-bytes <size>", "rotate the prediction log at this size (default 100mb)")
+    .option("--prediction-log-keep <n>", "rotated prediction logs kept (default 5)")
+    .option("--docs", "serve /docs, /redoc and /openapi.json (LGBM_DOCS)")
+    .option("--no-docs", "do not serve the API docs")
+    .option("--api-keys-file <file>", "API keys, one a line (also LGBM_API_KEYS=k1,k2)")
+    .option("--rate-limit <n>", "requests per minute per API key or IP; 0 = off (LGBM_RATE_LIMIT)")
+    .option("--body-limit <size>", "largest request body (LGBM_BODY_LIMIT; default 1mb)")
+    .option("--microbatch", "batch concurrent requests into one native call (default on; LGBM_MICROBATCH)")
+    .option("--no-microbatch", "one native call per request")
+    .option("--max-batch-size <n>", "rows per micro-batch (LGBM_MAX_BATCH_SIZE; default 256)")
+    .option("--max-wait-ms <ms>", "extra wait to fill a micro-batch (LGBM_MAX_WAIT_MS; default 0)")
+    .option("--num-threads <n>", "threads per native batch call (LGBM_NUM_THREADS; default 1)")
+    .option("--shutdown-timeout-ms <ms>", "longest wait for in-flight requests at shutdown (default 10000)")
+    .action(
+      async (
+        path: string,
+        flags: ServeFlags & { logRequests?: boolean; docs?: boolean; microbatch?: boolean },
+      ) => {
+        // commander sets negatable booleans to true by default: only pass them when given explicitly.
+        const explicit = (name: string) =>
+          process.argv.some((a) => a === `--${name}` || a === `--no-${name}`);
+        const config = resolveConfig(path, {
+          ...flags,
+          logRequests: explicit("log-requests") ? flags.logRequests : undefined,
+          docs: explicit("docs") ? flags.docs : undefined,
+          microbatch: explicit("microbatch") ? flags.microbatch : undefined,
+        });
+        if (config.workers > 1 && cluster.isPrimary) {
+          await runPrimary(config);
+          return;
+        }
+        await startServer(config, { signals: true });
+      },
+    );
+}

@@ -1,0 +1,467 @@
+/**
+ * The fastify application: a thin HTTP shell over the SDK. Handlers parse the request shape, call the
+ * model (through the micro-batcher), and shape the response; validation, encoding and prediction are
+ * the SDK's. Every error is a JSON body with a 4xx/5xx status, never a 200.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
+import type { Logger } from "pino";
+import { ValidationError } from "../errors.js";
+import { ApiKeys } from "./auth.js";
+import type { ServerConfig } from "./config.js";
+import type { Metrics } from "./metrics.js";
+import { buildOpenApi } from "./openapi.js";
+import type { PredictionLog } from "./prediction-log.js";
+import type { ModelEntry, ModelRepository } from "./registry.js";
+import type { Columnar, RecordInput, Result } from "./sdk.js";
+import { encodeInputs, modelMetadata, parseInferRequest, runOutputs, V2Error } from "./v2.js";
+
+const require = createRequire(import.meta.url);
+
+export const SERVER_NAME = "lightgbm-node";
+export const SERVER_VERSION = (() => {
+  try {
+    return (require("../../package.json") as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+/** Routes reachable without an API key. */
+const PUBLIC_ROUTES = new Set(["/healthz", "/readyz", "/v2/health/live", "/v2/health/ready"]);
+
+declare module "fastify" {
+  interface FastifyRequest {
+    apiKey?: string;
+    entry?: ModelEntry;
+  }
+}
+
+export interface AppDeps {
+  config: ServerConfig;
+  repo: ModelRepository;
+  metrics: Metrics;
+  logger: Logger;
+  predictionLog?: PredictionLog;
+  /** Set when the server is shutting down: readiness turns false. */
+  isShuttingDown?: () => boolean;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, repo, metrics, predictionLog } = deps;
+  const keys = new ApiKeys(config.apiKeys);
+
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    logController: new LogController({
+      disableRequestLogging: !config.logRequests,
+      requestIdLogLabel: "reqId",
+    }),
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const h = req.headers["x-request-id"];
+      return typeof h === "string" && REQUEST_ID_RE.test(h) ? h : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    ajv: { customOptions: { coerceTypes: false } },
+  });
+
+  // Only JSON bodies: fastify answers 415 for any other content type.
+  app.removeContentTypeParser("text/plain");
+
+  app.addHook("onRequest", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+    if (!keys.enabled) return;
+    const route = req.routeOptions.url;
+    if (route && PUBLIC_ROUTES.has(route)) return;
+    const key = keys.check(req.headers.authorization);
+    if (!key) {
+      reply.header("www-authenticate", 'Bearer realm="lgbm"');
+      throw new HttpError(
+        401,
+        "missing or invalid API key: send Authorization: Bearer <key>",
+        "ERR_UNAUTHORIZED",
+      );
+    }
+    req.apiKey = key;
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    const route = req.routeOptions.url ?? "unmatched";
+    const labels = { method: req.method, route, status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.latency.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:", "blob:"],
+        fontSrc: ["'self'", "data:"],
+        workerSrc: ["'self'", "blob:"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+
+  if (config.rateLimit > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: config.rateLimit,
+      timeWindow: 60_000,
+      keyGenerator: (req) => req.apiKey ?? req.ip,
+      allowList: (req) => PUBLIC_ROUTES.has(req.routeOptions.url ?? ""),
+      errorResponseBuilder: (_req, ctx) =>
+        Object.assign(
+          new HttpError(429, `rate limit exceeded: ${ctx.max} requests per minute; retry in ${ctx.after}`),
+          {
+            code: "ERR_RATE_LIMIT",
+          },
+        ),
+    });
+  }
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const v2 = req.url.startsWith("/v2");
+    if (err instanceof ValidationError) {
+      const status = v2 ? 400 : 422;
+      return reply
+        .code(status)
+        .send(
+          v2
+            ? { error: err.message }
+            : { error: "validation failed", issues: err.issues, request_id: req.id },
+        );
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message =
+        err.code === "FST_ERR_CTP_INVALID_JSON_BODY" || (err instanceof SyntaxError && status === 400)
+          ? `malformed JSON: ${err.message}`
+          : err.message;
+      return reply
+        .code(status)
+        .send(v2 ? { error: message } : { error: message, code: err.code, request_id: req.id });
+    }
+    req.log.error({ err }, "internal error");
+    return reply
+      .code(500)
+      .send(
+        v2
+          ? { error: `internal server error (request id ${req.id})` }
+          : { error: "internal server error", request_id: req.id },
+      );
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const msg = `no route ${req.method} ${req.url.split("?")[0]}`;
+    reply
+      .code(404)
+      .send(
+        req.url.startsWith("/v2")
+          ? { error: msg }
+          : { error: msg, code: "ERR_NOT_FOUND", request_id: req.id },
+      );
+  });
+
+  // ---- operations -------------------------------------------------------------------------------
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    const ready = repo.ready && !deps.isShuttingDown?.();
+    reply.code(ready ? 200 : 503);
+    return {
+      status: ready ? "ready" : "not ready",
+      models: repo.entries().map((e) => `${e.name}/${e.version}`),
+    };
+  });
+  app.get("/metrics", async (_req, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  // ---- prediction ---------------------------------------------------------------------------------
+  const names = repo.names();
+  const defaultModel = names.length === 1 ? names[0] : undefined;
+
+  const entryFor = (name: string | undefined, version?: string): ModelEntry => {
+    const n = name ?? defaultModel;
+    const entry = n === undefined ? undefined : repo.get(n, version);
+    if (!entry) {
+      throw new HttpError(
+        404,
+        version === undefined
+          ? `no model named ${JSON.stringify(n)}`
+          : `no version ${version} of model ${JSON.stringify(n)}`,
+        "ERR_NO_MODEL",
+      );
+    }
+    return entry;
+  };
+
+  /** Runs fn with the model entry held, so a reload cannot dispose it mid-request. */
+  async function withEntry<T>(
+    name: string | undefined,
+    version: string | undefined,
+    fn: (e: ModelEntry) => Promise<T>,
+  ) {
+    const entry = repo.acquire(entryFor(name, version));
+    try {
+      return await fn(entry);
+    } finally {
+      repo.release(entry);
+    }
+  }
+
+  const record = (body: unknown): RecordInput => {
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      throw new ValidationError([
+        {
+          field: "",
+          message: Array.isArray(body)
+            ? "expected one record (a JSON object); send arrays of records to /predict/batch"
+            : "expected one record (a JSON object of field values)",
+        },
+      ]);
+    }
+    return body as RecordInput;
+  };
+
+  const batch = (body: unknown): RecordInput[] | Columnar => {
+    if (Array.isArray(body)) return body as RecordInput[];
+    if (body !== null && typeof body === "object") {
+      const b = body as Record<string, unknown>;
+      if (Array.isArray(b.records) && Object.keys(b).length === 1) return b.records as RecordInput[];
+      const values = Object.values(b);
+      if (values.length > 0 && values.every(Array.isArray)) return b as Columnar;
+    }
+    throw new ValidationError([
+      {
+        field: "",
+        message: 'expected an array of records, {"records": [...]}, or columns ({"field": [values...]})',
+      },
+    ]);
+  };
+
+  const logPredictions = (
+    req: FastifyRequest,
+    entry: ModelEntry,
+    route: string,
+    input: RecordInput[] | Columnar,
+    results: Result[],
+    t0: number,
+  ) => {
+    metrics.countPredictions(entry.name, entry.version, results);
+    if (!predictionLog) return;
+    const records = Array.isArray(input) ? input : columnsToRecords(input, results.length);
+    predictionLog.write(records, results, {
+      request_id: req.id,
+      model: entry.name,
+      version: entry.version,
+      route,
+      latency_ms: performance.now() - t0,
+    });
+  };
+
+  const registerModelRoutes = (prefix: string, named: boolean) => {
+    type P = { Params: { name?: string }; Body: unknown };
+    app.post<P>(`${prefix}/predict`, async (req) => {
+      const t0 = performance.now();
+      const rec = record(req.body);
+      return withEntry(named ? req.params.name : undefined, undefined, async (entry) => {
+        const results = await entry.batcher.predict([rec]);
+        metrics.requestRows.observe({ model: entry.name, route: "predict" }, 1);
+        logPredictions(req, entry, "predict", [rec], results, t0);
+        return results[0];
+      });
+    });
+    app.post<P>(`${prefix}/predict/batch`, async (req) => {
+      const t0 = performance.now();
+      const input = batch(req.body);
+      return withEntry(named ? req.params.name : undefined, undefined, async (entry) => {
+        const predictions = await entry.batcher.predict(input);
+        metrics.requestRows.observe({ model: entry.name, route: "batch" }, predictions.length);
+        logPredictions(req, entry, "batch", input, predictions, t0);
+        return { predictions };
+      });
+    });
+    app.post<P>(`${prefix}/explain`, async (req) => {
+      const rec = record(req.body);
+      return withEntry(named ? req.params.name : undefined, undefined, async (entry) =>
+        entry.served.explain(rec),
+      );
+    });
+  };
+  registerModelRoutes("/models/:name", true);
+  if (defaultModel !== undefined) registerModelRoutes("", false);
+
+  app.get("/models", async () => ({
+    models: repo.entries().map((e) => ({
+      name: e.name,
+      version: e.version,
+      objective: e.served.info.objective,
+      engine: e.served.model.engine.name,
+      fields: e.served.fields,
+      sha256: e.sha256,
+      loadedAt: e.loadedAt,
+    })),
+  }));
+
+  // ---- Open Inference Protocol (V2) -------------------------------------------------------------
+  app.get("/v2", async () => ({
+    name: SERVER_NAME,
+    version: SERVER_VERSION,
+    extensions: ["model_repository"],
+  }));
+  app.get("/v2/health/live", async () => ({ live: true }));
+  app.get("/v2/health/ready", async (_req, reply) => {
+    const ready = repo.ready && !deps.isShuttingDown?.();
+    reply.code(ready ? 200 : 503);
+    return { ready };
+  });
+  type V = { Params: { name: string; version?: string }; Body: unknown };
+  const v2Entry = (p: { name: string; version?: string }) => {
+    const e = repo.get(p.name, p.version);
+    if (!e) {
+      throw new V2Error(
+        p.version === undefined
+          ? `model ${JSON.stringify(p.name)} not found`
+          : `model ${JSON.stringify(p.name)} version ${JSON.stringify(p.version)} not found`,
+        404,
+      );
+    }
+    return e;
+  };
+  for (const base of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
+    app.get<V>(base, async (req) => modelMetadata(v2Entry(req.params), repo.versions(req.params.name)));
+    app.get<V>(`${base}/ready`, async (req, reply) => {
+      const e = repo.get(req.params.name, req.params.version);
+      reply.code(e ? 200 : 404);
+      return e
+        ? { name: e.name, ready: true }
+        : { error: `model ${JSON.stringify(req.params.name)} not found` };
+    });
+    app.post<V>(`${base}/infer`, async (req) => {
+      const t0 = performance.now();
+      const request = parseInferRequest(req.body);
+      const entry = repo.acquire(v2Entry(req.params));
+      try {
+        const { data, nrow } = encodeInputs(entry, request);
+        const { tensors, results } = await runOutputs(entry, data, nrow, request.outputs);
+        if (results) {
+          const fieldsInput = request.inputs.length > 1 || request.inputs[0]?.shape.length === 1;
+          const input = fieldsInput
+            ? (Object.fromEntries(request.inputs.map((t) => [t.name, t.data])) as Columnar)
+            : (Array.from({ length: nrow }, (_, r) => ({
+                features: Array.from(
+                  data.subarray(r * entry.served.info.numFeatures, (r + 1) * entry.served.info.numFeatures),
+                ),
+              })) as RecordInput[]);
+          logPredictions(req, entry, "infer", input, results, t0);
+        }
+        metrics.requestRows.observe({ model: entry.name, route: "infer" }, nrow);
+        return {
+          model_name: entry.name,
+          model_version: entry.version,
+          ...(request.id !== undefined ? { id: request.id } : {}),
+          outputs: tensors,
+        };
+      } finally {
+        repo.release(entry);
+      }
+    });
+  }
+  app.post<V>("/v2/repository/models/:name/load", async (req) => {
+    const { loaded, failed } = await repo.reload(req.params.name);
+    if (failed.length > 0) {
+      throw new V2Error(
+        `reload failed, the previous model keeps serving: ${failed.map((f) => `${f.model}: ${f.error}`).join("; ")}`,
+      );
+    }
+    return { name: req.params.name, loaded };
+  });
+  app.post("/v2/repository/index", async () =>
+    repo.entries().map((e) => ({ name: e.name, version: e.version, state: "READY", reason: "" })),
+  );
+
+  // ---- documentation -------------------------------------------------------------------------------
+  if (config.docs) {
+    const document = buildOpenApi(repo.entries(), {
+      title: `${SERVER_NAME}: ${names.join(", ")}`,
+      version: SERVER_VERSION,
+      defaultModel,
+      auth: keys.enabled,
+    });
+    await app.register(swagger, { mode: "static", specification: { document: document as never } });
+    await app.register(swaggerUi, {
+      routePrefix: "/docs",
+      uiConfig: { deepLinking: true, tryItOutEnabled: true, url: "/openapi.json" } as never,
+      staticCSP: false,
+    });
+    app.get("/openapi.json", async () => document);
+    const redocJs = readFileSync(require.resolve("redoc/bundles/redoc.standalone.js"));
+    app.get("/redoc/redoc.standalone.js", async (_req, reply) => {
+      reply.header("content-type", "application/javascript; charset=utf-8");
+      reply.header("cache-control", "public, max-age=86400");
+      return redocJs;
+    });
+    const fieldList = repo
+      .entries()
+      .flatMap((e) =>
+        e.served.fields.map(
+          (f) => `<li><code>${escapeHtml(e.name)}.${escapeHtml(f.name)}</code> ${escapeHtml(f.type)}</li>`,
+        ),
+      )
+      .join("");
+    const redocHtml = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(SERVER_NAME)} API (ReDoc)</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><noscript><p>Model fields:</p><ul>${fieldList}</ul><p>OpenAPI document: <a href="/openapi.json">/openapi.json</a></p></noscript>
+<redoc spec-url="/openapi.json" hide-download-button="false"></redoc>
+<script src="/redoc/redoc.standalone.js"></script></body></html>`;
+    app.get("/redoc", async (_req, reply: FastifyReply) => {
+      reply.header("content-type", "text/html; charset=utf-8");
+      return redocHtml;
+    });
+  }
+
+  return app as unknown as FastifyInstance;
+}
+
+function columnsToRecords(cols: Columnar, n: number): RecordInput[] {
+  const keys = Object.keys(cols);
+  return Array.from({ length: n }, (_, r) => Object.fromEntries(keys.map((k) => [k, cols[k]?.[r]])));
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

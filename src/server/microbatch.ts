@@ -1,0 +1,145 @@
+/**
+ * Micro-batching: records from concurrent requests are encoded per request (so a bad record fails only
+ * its own request), concatenated and predicted in one native call, then split back in order.
+ *
+ * A batch is flushed as soon as the event loop has taken in what arrived in the same I/O turn
+ * (setImmediate), or after `maxWaitMs` when that is set, or at once when `maxBatchSize` rows are
+ * queued. While one batch runs on the thread pool (engine.predictAsync), the next one fills up, so
+ * batches grow with load by themselves and a lone request waits for nothing. A lone one-row batch is
+ * predicted synchronously: a thread-pool hop costs more than the prediction.
+ */
+import type { Columnar, RecordInput, Result, ServedModel } from "./sdk.js";
+
+export interface MicroBatchOptions {
+  /** Batch concurrent requests (otherwise each request makes its own engine call). */
+  enabled: boolean;
+  maxBatchSize: number;
+  maxWaitMs: number;
+  /** Threads for one native batch call. */
+  numThreads: number;
+  /** Batches running on the thread pool at once. */
+  maxInFlight?: number;
+  /** Called with the rows of every engine call. */
+  onBatch?: (rows: number) => void;
+}
+
+interface Pending {
+  data: Float64Array;
+  nrow: number;
+  resolve: (r: Result[]) => void;
+  reject: (e: unknown) => void;
+}
+
+export class MicroBatcher {
+  private queue: Pending[] = [];
+  private queuedRows = 0;
+  private inFlight = 0;
+  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly maxInFlight: number;
+
+  constructor(
+    private readonly model: ServedModel,
+    private readonly options: MicroBatchOptions,
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 1;
+  }
+
+  /**
+   * One request's records (array or columnar) to one result per row, in order. Throws the SDK's
+   * ValidationError synchronously-or-rejected when the input is bad; nothing else of that request runs.
+   */
+  async predict(input: RecordInput[] | Columnar): Promise<Result[]> {
+    const { data, nrow } = this.model.encode(input);
+    return this.predictEncoded(data, nrow);
+  }
+
+  predictEncoded(data: Float64Array, nrow: number): Promise<Result[]> {
+    const { enabled, maxBatchSize } = this.options;
+    if (nrow === 0) return Promise.resolve([]);
+    if (!enabled || nrow >= maxBatchSize) return this.run(data, nrow);
+    return new Promise<Result[]>((resolve, reject) => {
+      this.queue.push({ data, nrow, resolve, reject });
+      this.queuedRows += nrow;
+      this.schedule();
+    });
+  }
+
+  /** Resolves when nothing is queued or running. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight > 0) await new Promise((r) => setTimeout(r, 2));
+  }
+
+  private schedule(): void {
+    if (this.queuedRows >= this.options.maxBatchSize && this.inFlight < this.maxInFlight) {
+      this.flush();
+      return;
+    }
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    if (this.options.maxWaitMs > 0) {
+      this.timer = setTimeout(() => this.flush(), this.options.maxWaitMs);
+    } else {
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
+    // Take whole requests up to maxBatchSize rows (at least one request).
+    const batch: Pending[] = [];
+    let rows = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (batch.length > 0 && rows + next.nrow > this.options.maxBatchSize) break;
+      batch.push(next);
+      rows += next.nrow;
+      this.queue.shift();
+    }
+    this.queuedRows -= rows;
+    const ncol = this.model.info.numFeatures;
+    let data: Float64Array;
+    if (batch.length === 1) data = batch[0].data;
+    else {
+      data = new Float64Array(rows * ncol);
+      let off = 0;
+      for (const p of batch) {
+        data.set(p.data, off);
+        off += p.data.length;
+      }
+    }
+    this.inFlight++;
+    this.run(data, rows)
+      .finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule();
+      })
+      .then(
+        (results) => {
+          let off = 0;
+          for (const p of batch) {
+            p.resolve(batch.length === 1 ? results : results.slice(off, off + p.nrow));
+            off += p.nrow;
+          }
+        },
+        (err) => {
+          for (const p of batch) p.reject(err);
+        },
+      );
+  }
+
+  private async run(data: Float64Array, nrow: number): Promise<Result[]> {
+    this.options.onBatch?.(nrow);
+    if (nrow === 1) {
+      // One row: the synchronous path beats a thread-pool hop (microseconds either way).
+      return this.model.toResults(this.model.predictMatrix(data, 1, { numThreads: 1 }), 1);
+    }
+    const out = await this.model.predictMatrixAsync(data, nrow, { numThreads: this.options.numThreads });
+    return this.model.toResults(out, nrow);
+  }
+}

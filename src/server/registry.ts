@@ -1,0 +1,255 @@
+/**
+ * The model repository: one bundle folder, or a folder of bundles (`<name>/` or `<name>/<version>/`),
+ * loaded side by side. Reload swaps a model atomically: requests already holding the old one finish on
+ * it, new requests get the new one, and a file that fails to load leaves the old model serving.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import type { Logger } from "pino";
+import type { Metrics } from "./metrics.js";
+import { MicroBatcher, type MicroBatchOptions } from "./microbatch.js";
+import { ServedModel } from "./sdk.js";
+
+export interface ModelEntry {
+  name: string;
+  version: string;
+  path: string;
+  sha256: string;
+  loadedAt: string;
+  loadMs: number;
+  served: ServedModel;
+  batcher: MicroBatcher;
+  /** Requests using this entry right now; a retired entry is disposed when this reaches 0. */
+  inflight: number;
+  retired: boolean;
+}
+
+interface Location {
+  name: string;
+  version: string;
+  path: string;
+}
+
+export interface RepositoryOptions {
+  engine: "auto" | "native" | "js";
+  numThreads: number;
+  batch: Omit<MicroBatchOptions, "onBatch">;
+}
+
+const isBundle = (dir: string) => existsSync(join(dir, "model.txt"));
+
+function readSpecMeta(dir: string): { name?: string; version?: string } {
+  try {
+    const spec = JSON.parse(readFileSync(join(dir, "spec.json"), "utf8")) as {
+      name?: unknown;
+      version?: unknown;
+    };
+    return {
+      name: typeof spec.name === "string" ? spec.name : undefined,
+      version: spec.version === undefined ? undefined : String(spec.version),
+    };
+  } catch {
+    return {};
+  }
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function compareVersions(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+/** Where the bundles under `root` are. */
+export function scanRepository(root: string): Location[] {
+  const abs = resolve(root);
+  if (!existsSync(abs)) throw new Error(`${root} does not exist`);
+  if (!statSync(abs).isDirectory()) {
+    // A bare model.txt file.
+    return [{ name: basename(abs).replace(/\.txt$/, "") || "model", version: "1", path: abs }];
+  }
+  if (isBundle(abs)) {
+    const meta = readSpecMeta(abs);
+    const name = meta.name && NAME_RE.test(meta.name) ? meta.name : basename(abs);
+    return [{ name, version: meta.version ?? "1", path: abs }];
+  }
+  const out: Location[] = [];
+  for (const entry of readdirSync(abs, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !NAME_RE.test(entry.name)) continue;
+    const dir = join(abs, entry.name);
+    if (isBundle(dir)) {
+      out.push({ name: entry.name, version: readSpecMeta(dir).version ?? "1", path: dir });
+      continue;
+    }
+    for (const v of readdirSync(dir, { withFileTypes: true })) {
+      if (v.isDirectory() && NAME_RE.test(v.name) && isBundle(join(dir, v.name))) {
+        out.push({ name: entry.name, version: v.name, path: join(dir, v.name) });
+      }
+    }
+  }
+  if (out.length === 0)
+    throw new Error(
+      `${root} holds no model: expected model.txt, <name>/model.txt or <name>/<version>/model.txt`,
+    );
+  return out.sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version));
+}
+
+export class ModelRepository {
+  /** name → version → entry */
+  private readonly models = new Map<string, Map<string, ModelEntry>>();
+  ready = false;
+
+  constructor(
+    readonly root: string,
+    private readonly options: RepositoryOptions,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Loads every bundle; a bundle that fails here fails the start (there is nothing older to keep). */
+  async loadAll(): Promise<void> {
+    for (const loc of scanRepository(this.root)) this.install(await this.loadOne(loc));
+    this.ready = true;
+  }
+
+  names(): string[] {
+    return [...this.models.keys()];
+  }
+
+  versions(name: string): string[] {
+    return [...(this.models.get(name)?.keys() ?? [])].sort(compareVersions);
+  }
+
+  entries(): ModelEntry[] {
+    return [...this.models.values()].flatMap((m) => [...m.values()]);
+  }
+
+  /** The entry for name (and version; default: the highest version). */
+  get(name: string, version?: string): ModelEntry | undefined {
+    const byVersion = this.models.get(name);
+    if (!byVersion) return undefined;
+    if (version !== undefined) return byVersion.get(version);
+    const versions = this.versions(name);
+    return byVersion.get(versions[versions.length - 1]);
+  }
+
+  /** Marks the entry in use; call release() when the request is done with it. */
+  acquire(entry: ModelEntry): ModelEntry {
+    entry.inflight++;
+    return entry;
+  }
+
+  release(entry: ModelEntry): void {
+    entry.inflight--;
+    if (entry.retired && entry.inflight === 0) this.disposeLater(entry);
+  }
+
+  /**
+   * Reloads one model (all its versions on disk) or every model. Errors are collected per bundle: the
+   * old model keeps serving where the new file does not load.
+   */
+  async reload(name?: string): Promise<{ loaded: string[]; failed: { model: string; error: string }[] }> {
+    const loaded: string[] = [];
+    const failed: { model: string; error: string }[] = [];
+    let locations: Location[];
+    try {
+      locations = scanRepository(this.root);
+    } catch (err) {
+      return { loaded, failed: [{ model: name ?? "*", error: (err as Error).message }] };
+    }
+    const wanted = name === undefined ? locations : locations.filter((l) => l.name === name);
+    if (name !== undefined && wanted.length === 0) {
+      return { loaded, failed: [{ model: name, error: `no model named ${name} in ${this.root}` }] };
+    }
+    for (const loc of wanted) {
+      const label = `${loc.name}/${loc.version}`;
+      try {
+        const entry = await this.loadOne(loc);
+        this.install(entry);
+        loaded.push(label);
+        this.metrics.reloads.inc({ model: loc.name, result: "ok" });
+        this.log.info({ model: loc.name, version: loc.version, sha256: entry.sha256 }, "model reloaded");
+      } catch (err) {
+        failed.push({ model: label, error: (err as Error).message });
+        this.metrics.reloads.inc({ model: loc.name, result: "failed" });
+        this.log.error(
+          { model: loc.name, version: loc.version, err: (err as Error).message },
+          "model reload failed; the previous model keeps serving",
+        );
+      }
+    }
+    return { loaded, failed };
+  }
+
+  /** Waits for queued micro-batches, then frees every model. */
+  async close(): Promise<void> {
+    for (const e of this.entries()) await e.batcher.drain();
+    for (const e of this.entries()) e.served.dispose();
+    this.models.clear();
+    this.ready = false;
+  }
+
+  private async loadOne(loc: Location): Promise<ModelEntry> {
+    const t0 = performance.now();
+    const modelFile = statSync(loc.path).isDirectory() ? join(loc.path, "model.txt") : loc.path;
+    const sha256 = createHash("sha256").update(readFileSync(modelFile)).digest("hex");
+    const served = await ServedModel.load(loc.path, {
+      engine: this.options.engine,
+      numThreads: this.options.numThreads,
+    });
+    const loadMs = performance.now() - t0;
+    const batcher = new MicroBatcher(served, {
+      ...this.options.batch,
+      onBatch: (rows) => this.metrics.batchRows.observe({ model: loc.name }, rows),
+    });
+    return {
+      ...loc,
+      sha256,
+      loadedAt: new Date().toISOString(),
+      loadMs,
+      served,
+      batcher,
+      inflight: 0,
+      retired: false,
+    };
+  }
+
+  private install(entry: ModelEntry): void {
+    let byVersion = this.models.get(entry.name);
+    if (!byVersion) {
+      byVersion = new Map();
+      this.models.set(entry.name, byVersion);
+    }
+    const old = byVersion.get(entry.version);
+    byVersion.set(entry.version, entry);
+    this.metrics.modelLoadSeconds.set({ model: entry.name, version: entry.version }, entry.loadMs / 1000);
+    if (old) {
+      this.metrics.modelInfo.remove({
+        model: old.name,
+        version: old.version,
+        engine: old.served.model.engine.name,
+        objective: old.served.info.objective,
+        sha256: old.sha256,
+      });
+      old.retired = true;
+      if (old.inflight === 0) this.disposeLater(old);
+    }
+    this.metrics.modelInfo.set(
+      {
+        model: entry.name,
+        version: entry.version,
+        engine: entry.served.model.engine.name,
+        objective: entry.served.info.objective,
+        sha256: entry.sha256,
+      },
+      1,
+    );
+  }
+
+  private disposeLater(entry: ModelEntry): void {
+    entry.batcher.drain().then(
+      () => entry.served.dispose(),
+      () => entry.served.dispose(),
+    );
+  }
+}

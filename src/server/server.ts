@@ -1,0 +1,153 @@
+/**
+ * Starting and stopping one server process: logger, metrics, model repository, prediction log, the
+ * fastify app; SIGHUP reloads the models, SIGTERM/SIGINT shut down gracefully (stop accepting, finish
+ * in-flight requests, drain micro-batches, flush the logs).
+ */
+import cluster from "node:cluster";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { setLogger } from "../logger.js";
+import { buildApp } from "./app.js";
+import type { ServerConfig } from "./config.js";
+import { createLogger } from "./log.js";
+import { Metrics } from "./metrics.js";
+import { PredictionLog } from "./prediction-log.js";
+import { ModelRepository } from "./registry.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  repo: ModelRepository;
+  logger: Logger;
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  url: string;
+  /** Graceful shutdown; resolves when everything is flushed. */
+  close(): Promise<void>;
+  /** Reloads every model from disk (what SIGHUP does). */
+  reload(): ReturnType<ModelRepository["reload"]>;
+}
+
+export interface StartOptions {
+  /** Install SIGHUP/SIGTERM/SIGINT handlers (the CLI does; tests embedding the server do not). */
+  signals?: boolean;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const workerId = cluster.isWorker ? cluster.worker?.id : undefined;
+  const { logger, flush } = createLogger(config, workerId !== undefined ? { worker: workerId } : {});
+  setLogger({
+    debug: (m) => logger.debug(m),
+    info: (m) => logger.info(m),
+    warn: (m) => logger.warn(m),
+    error: (m) => logger.error(m),
+  });
+  const metrics = new Metrics(workerId !== undefined ? { worker: String(workerId) } : {});
+  const repo = new ModelRepository(
+    config.modelPath,
+    {
+      engine: config.engine,
+      numThreads: config.numThreads,
+      batch: {
+        enabled: config.microbatch,
+        maxBatchSize: config.maxBatchSize,
+        maxWaitMs: config.maxWaitMs,
+        numThreads: config.numThreads,
+      },
+    },
+    logger,
+    metrics,
+  );
+  await repo.loadAll();
+  for (const e of repo.entries()) {
+    logger.info(
+      {
+        model: e.name,
+        version: e.version,
+        engine: e.served.model.engine.name,
+        loadMs: Math.round(e.loadMs),
+        sha256: e.sha256,
+      },
+      "model loaded",
+    );
+  }
+  const predictionLog = config.predictionLog
+    ? new PredictionLog(config.predictionLog, config.predictionLogMaxBytes, config.predictionLogKeep)
+    : undefined;
+
+  let shuttingDown = false;
+  const app = await buildApp({
+    config,
+    repo,
+    metrics,
+    logger,
+    predictionLog,
+    isShuttingDown: () => shuttingDown,
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  logger.info(
+    {
+      host: config.host,
+      port,
+      profile: config.profile,
+      microbatch: config.microbatch,
+      auth: config.authRequired,
+    },
+    "server listening",
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      logger.info("shutting down: finishing in-flight requests");
+      const timer = setTimeout(() => {
+        logger.error(`in-flight requests still running after ${config.shutdownTimeoutMs} ms; closing anyway`);
+        app.server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      try {
+        await app.close();
+        await repo.close();
+      } finally {
+        clearTimeout(timer);
+        await predictionLog?.close();
+        logger.info("shutdown complete");
+        flush();
+      }
+    })();
+    return closing;
+  };
+
+  const reload = async () => {
+    logger.info("reloading models");
+    return repo.reload();
+  };
+
+  if (options.signals) {
+    process.on("SIGHUP", () => {
+      void reload();
+    });
+    const onStop = (signal: string) => {
+      logger.info({ signal }, "signal received");
+      close().then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, "shutdown failed");
+          flush();
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", () => onStop("SIGTERM"));
+    process.once("SIGINT", () => onStop("SIGINT"));
+    process.on("uncaughtException", (err) => {
+      logger.fatal({ err }, "uncaught exception");
+      flush();
+      process.exit(1);
+    });
+  }
+
+  return { app, repo, logger, port, url: `http://${config.host}:${port}`, close, reload };
+}

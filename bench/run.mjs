@@ -13,7 +13,7 @@
 // Batch size 1 uses each engine's single-row call (predictRow); larger sizes use predict. The onnx
 // engine runs onnxruntime-node's native session synchronously (src/engines/onnx/runtime.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { Bench } from "tinybench";
 import { buildEngines, checkAgreement, disposeAll, ONNX_RAW_TOL } from "./lib/engines.mjs";
@@ -135,6 +135,8 @@ const fmtRatio = (x) => `${x.toFixed(2)}x`;
 
 // --- run -----------------------------------------------------------------------------------------
 const t0 = Date.now();
+// Other processes on the machine skew every number: the load average is recorded with the results.
+const loadStart = loadavg().map((x) => Number(x.toFixed(2)));
 const report = {
   date: new Date().toISOString(),
   quick,
@@ -258,6 +260,7 @@ for (const m of models) {
   report.models.push(entry);
 }
 report.seconds = Math.round((Date.now() - t0) / 1000);
+report.loadAverage = { start: loadStart, end: loadavg().map((x) => Number(x.toFixed(2))) };
 
 // --- output --------------------------------------------------------------------------------------
 function markdown() {
@@ -315,7 +318,7 @@ function markdown() {
   if (notes.length) L.push("", "Notes:", "", ...notes.map((n) => `- ${n}`));
   L.push(
     "",
-    `onnx raw tolerance against native: ${ONNX_RAW_TOL} (double-precision export). Run took ${report.seconds} s.`,
+    `onnx raw tolerance against native: ${ONNX_RAW_TOL} (double-precision export). Run took ${report.seconds} s; load average (1 / 5 / 15 min) ${report.loadAverage.start.join(" / ")} at the start, ${report.loadAverage.end.join(" / ")} at the end, on ${report.machine.threads} hardware threads (other processes competing for the CPU skew every number).`,
     "",
   );
   return L.join("\n");

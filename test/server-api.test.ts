@@ -243,7 +243,7 @@ describe("docs and operations", () => {
     );
   });
   it("healthz, readyz, metrics", async () => {
-    expect((await get(base, "/healthz")).body).toEqual({ status: "ok" });
+    expect((await get(base, "/healthz")).body).toEqual({ status: "ok", pid: process.pid });
     const ready = await get(base, "/readyz");
     expect(ready.status).toBe(200);
     expect(ready.body.models).toEqual(["hr/1"]);

@@ -111,6 +111,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.apiKey = key;
   });
 
+  // While shutting down, close each connection after its response instead of keeping it alive.
+  app.addHook("onSend", async (_req, reply) => {
+    if (deps.isShuttingDown?.()) reply.header("connection", "close");
+  });
+
   app.addHook("onResponse", async (req, reply) => {
     const route = req.routeOptions.url ?? "unmatched";
     const labels = { method: req.method, route, status: String(reply.statusCode) };
@@ -195,7 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // ---- operations -------------------------------------------------------------------------------
-  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/healthz", async () => ({ status: "ok", pid: process.pid }));
   app.get("/readyz", async (_req, reply) => {
     const ready = repo.ready && !deps.isShuttingDown?.();
     reply.code(ready ? 200 : 503);

@@ -28,14 +28,14 @@ export async function runPrimary(config: ServerConfig): Promise<void> {
     quickDeaths = lived < 5000 ? quickDeaths + 1 : 0;
     const delay = Math.min(30_000, quickDeaths > 1 ? 250 * 2 ** (quickDeaths - 1) : 0);
     logger.error(
-      { worker: worker.id, pid: worker.process.pid, code, signal, restartInMs: delay },
+      { worker: worker.id, workerPid: worker.process.pid, code, signal, restartInMs: delay },
       "worker died; restarting",
     );
     setTimeout(() => {
       if (!stopping) fork();
     }, delay);
   });
-  cluster.on("online", (w) => logger.info({ worker: w.id, pid: w.process.pid }, "worker online"));
+  cluster.on("online", (w) => logger.info({ worker: w.id, workerPid: w.process.pid }, "worker online"));
 
   for (let i = 0; i < config.workers; i++) fork();
 

@@ -107,11 +107,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         app.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       timer.unref();
+      // Keep-alive connections that finish their request after close() began are closed as they idle.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 25);
+      idle.unref();
       try {
         await app.close();
         await repo.close();
       } finally {
         clearTimeout(timer);
+        clearInterval(idle);
         await predictionLog?.close();
         logger.info("shutdown complete");
         flush();

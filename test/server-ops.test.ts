@@ -1,0 +1,244 @@
+/**
+ * Operating `lgbm serve`: hot reload (good and broken files) under load, graceful shutdown with requests
+ * in flight, the prediction log and its rotation, and `--workers 2` with a worker killed (the real CLI).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CLASSIC, FIXTURES, get, HR, post, ROOT, start } from "./fixtures/server/helpers.js";
+
+const CLASSIC_P = 0.19910043145398545;
+const tmp = mkdtempSync(join(tmpdir(), "lgbm-serve-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function bundleCopy(name: string): string {
+  const dir = join(tmp, name);
+  cpSync(HR, dir, { recursive: true });
+  return dir;
+}
+
+describe("hot reload", () => {
+  it("reloads a new model without dropping requests; a broken file keeps the old model serving", async () => {
+    const dir = bundleCopy("hr");
+    const srv = await start(dir);
+    try {
+      let stop = false;
+      const statuses: number[] = [];
+      const load = (async () => {
+        while (!stop) {
+          const rs = await Promise.all(Array.from({ length: 8 }, () => post(srv.url, "/predict", CLASSIC)));
+          for (const r of rs) statuses.push(r.status);
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 50));
+      // A retrained model (same fields) via the V2 repository API.
+      cpSync(join(FIXTURES, "hr-v2", "model.txt"), join(dir, "model.txt"));
+      const ok = await post(srv.url, "/v2/repository/models/hr/load", {});
+      expect(ok.status).toBe(200);
+      expect(ok.body).toEqual({ name: "hr", loaded: ["hr/1"] });
+      const p2 = (await post(srv.url, "/predict", CLASSIC)).body.probability;
+      expect(p2).not.toBe(CLASSIC_P);
+      // A broken file: the reload fails, and the retrained model keeps serving.
+      writeFileSync(join(dir, "model.txt"), "tree\nversion=v4\nnum_class=1\nthis is not a model\n");
+      const bad = await post(srv.url, "/v2/repository/models/hr/load", {});
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toMatch(/previous model keeps serving/);
+      const viaSighupPath = await srv.reload();
+      expect(viaSighupPath.failed).toHaveLength(1);
+      expect((await post(srv.url, "/predict", CLASSIC)).body.probability).toBe(p2);
+      // Back to the original file (what SIGHUP does: reload every model).
+      cpSync(join(HR, "model.txt"), join(dir, "model.txt"));
+      expect((await srv.reload()).loaded).toEqual(["hr/1"]);
+      expect((await post(srv.url, "/predict", CLASSIC)).body.probability).toBe(CLASSIC_P);
+      stop = true;
+      await load;
+      expect(statuses.length).toBeGreaterThan(8);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      const metrics = (await get(srv.url, "/metrics")).text;
+      expect(metrics).toMatch(/lgbm_model_reloads_total\{model="hr",result="failed"\} 2/);
+      expect((await post(srv.url, "/v2/repository/models/nope/load", {})).status).toBe(400);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("finishes every in-flight request before closing", async () => {
+    const srv = await start(HR);
+    const rows = Array.from({ length: 4000 }, (_, i) => ({
+      ...CLASSIC,
+      average_montly_hours: 100 + (i % 200),
+    }));
+    const body = JSON.stringify(rows);
+    let received = 0;
+    srv.app.server.on("request", () => {
+      received++;
+    });
+    const inflight = Array.from({ length: 16 }, () => post(srv.url, "/predict/batch", body));
+    // Shut down once every request has reached the server, while they run.
+    while (received < 16) await new Promise((r) => setImmediate(r));
+    const closing = srv.close();
+    const results = await Promise.all(inflight);
+    await closing;
+    expect(results.map((r) => r.status)).toEqual(Array(16).fill(200));
+    for (const r of results) expect(r.body.predictions).toHaveLength(4000);
+    await expect(fetch(`${srv.url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe("prediction log", () => {
+  it("appends one JSON line per prediction with input, output, model, version, latency, request id; rotates", async () => {
+    const file = join(tmp, "pred", "predictions.jsonl");
+    const srv = await start(HR, { predictionLog: file, predictionLogMaxBytes: 20_000, predictionLogKeep: 2 });
+    try {
+      await post(srv.url, "/predict", CLASSIC, { "x-request-id": "req-1" });
+      await post(srv.url, "/predict/batch", [CLASSIC, CLASSIC], { "x-request-id": "req-2" });
+    } finally {
+      await srv.close();
+    }
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({
+      request_id: "req-1",
+      model: "hr",
+      version: "1",
+      route: "predict",
+      input: CLASSIC,
+      output: { prediction: 0, probability: CLASSIC_P },
+    });
+    expect(lines[0].latency_ms).toBeGreaterThan(0);
+    expect(lines[2]).toMatchObject({ request_id: "req-2", row: 1, route: "batch" });
+
+    const srv2 = await start(HR, {
+      predictionLog: file,
+      predictionLogMaxBytes: 20_000,
+      predictionLogKeep: 2,
+    });
+    try {
+      for (let i = 0; i < 10; i++) await post(srv2.url, "/predict/batch", Array(40).fill(CLASSIC));
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await srv2.close();
+    }
+    expect(existsSync(`${file}.1`)).toBe(true);
+    expect(existsSync(`${file}.2`)).toBe(true);
+    expect(existsSync(`${file}.3`)).toBe(false);
+    for (const f of [file, `${file}.1`]) {
+      const text = readFileSync(f, "utf8");
+      expect(text === "" || text.endsWith("\n")).toBe(true);
+      for (const l of text.split("\n").filter(Boolean)) expect(JSON.parse(l).model).toBe("hr");
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("timed out");
+}
+
+describe("--workers 2 (the real CLI)", () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("serves on one port from two processes and restarts a worker that dies", async () => {
+    const port = await freePort();
+    const logFile = join(tmp, "cluster.log");
+    child = spawn(
+      process.execPath,
+      [
+        "bin/lgbm.js",
+        "serve",
+        HR,
+        "--workers",
+        "2",
+        "--port",
+        String(port),
+        "--profile",
+        "test",
+        "--log-file",
+        logFile,
+      ],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    child.stdout?.resume();
+    const base = `http://127.0.0.1:${port}`;
+    // A new connection per request (fetch would keep one alive, and so talk to one worker only).
+    const healthPid = () =>
+      new Promise<number | undefined>((resolve) => {
+        const req = request(`${base}/healthz`, { agent: false }, (res) => {
+          let text = "";
+          res.on("data", (d) => {
+            text += d;
+          });
+          res.on("end", () => resolve(res.statusCode === 200 ? JSON.parse(text).pid : undefined));
+        });
+        req.on("error", () => resolve(undefined));
+        req.end();
+      });
+    const pidsSeen = async (n: number) => {
+      const pids = new Set<number>();
+      for (let i = 0; i < n; i++) {
+        const pid = await healthPid();
+        if (pid !== undefined) pids.add(pid);
+      }
+      return pids;
+    };
+    const two = await waitFor(async () => {
+      const p = await pidsSeen(8);
+      return p.size === 2 ? p : undefined;
+    }, 30_000).catch((err) => {
+      throw new Error(`${err.message}; stderr: ${stderr}`);
+    });
+    expect((await post(base, "/predict", CLASSIC)).body).toEqual({ prediction: 0, probability: CLASSIC_P });
+
+    const victim = [...two][0];
+    process.kill(victim, "SIGKILL");
+    // Requests keep being answered while the worker is restarted.
+    const answered = await waitFor(async () => {
+      const p = await pidsSeen(8);
+      return p.size === 2 && !p.has(victim) ? p : undefined;
+    }, 30_000);
+    expect(answered.has(victim)).toBe(false);
+    const rs = await Promise.all(Array.from({ length: 20 }, () => post(base, "/predict", CLASSIC)));
+    expect(rs.every((r) => r.status === 200)).toBe(true);
+
+    const exit = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
+    child.kill("SIGTERM");
+    expect(await exit, stderr).toBe(0);
+    const log = readFileSync(logFile, "utf8");
+    expect(log).toContain("worker died; restarting");
+  }, 60_000);
+});

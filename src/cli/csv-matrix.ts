@@ -6,6 +6,7 @@ import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { ValidationError } from "../errors.js";
+import { isMissingCell } from "../train/table.js";
 
 export interface MatrixChunk {
   data: Float64Array;
@@ -18,9 +19,9 @@ export function openCsv(path: string): Readable {
   return path === "-" ? process.stdin : createReadStream(path);
 }
 
-/** Parses one CSV cell as a feature value: empty is missing (NaN); anything else must be a number. */
+/** Parses one CSV cell as a feature value: a missing cell is NaN; anything else must be a number. */
 export function parseCell(cell: string, row: number, column: string): number {
-  if (cell === "" || cell === "NaN" || cell === "nan" || cell === "NA") return Number.NaN;
+  if (isMissingCell(cell)) return Number.NaN;
   const v = Number(cell);
   if (Number.isNaN(v) || cell.trim() === "") {
     throw new ValidationError([{ field: column, row, message: `expected a number, got ${JSON.stringify(cell)}` }]);

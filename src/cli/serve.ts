@@ -37,6 +37,10 @@ export function register(program: Command): void {
     .option("--no-microbatch", "one native call per request")
     .option("--max-batch-size <n>", "rows per micro-batch (LGBM_MAX_BATCH_SIZE; default 256)")
     .option("--max-wait-ms <ms>", "extra wait to fill a micro-batch (LGBM_MAX_WAIT_MS; default 0)")
+    .option(
+      "--async-min-rows <n>",
+      "engine calls with at least this many rows run off the event loop (default 64)",
+    )
     .option("--num-threads <n>", "threads per native batch call (LGBM_NUM_THREADS; default 1)")
     .option("--shutdown-timeout-ms <ms>", "longest wait for in-flight requests at shutdown (default 10000)")
     .action(

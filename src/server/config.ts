@@ -39,6 +39,8 @@ export interface ServerConfig {
   maxBatchSize: number;
   /** Extra time a micro-batch waits for more requests (0: only what arrived while the last batch ran). */
   maxWaitMs: number;
+  /** Engine calls with fewer rows run on the event loop; larger ones on the thread pool. */
+  asyncMinRows: number;
   /** Threads for one native batch prediction. */
   numThreads: number;
   /** Time graceful shutdown waits for in-flight requests before closing anyway. */
@@ -110,6 +112,7 @@ export interface ServeFlags {
   microbatch?: boolean;
   maxBatchSize?: string | number;
   maxWaitMs?: string | number;
+  asyncMinRows?: string | number;
   numThreads?: string | number;
   shutdownTimeoutMs?: string | number;
 }
@@ -244,6 +247,11 @@ export function resolveConfig(
       ) ?? 256,
     maxWaitMs:
       pick(int("max-wait-ms", flags.maxWaitMs, 0), int("LGBM_MAX_WAIT_MS", env.LGBM_MAX_WAIT_MS, 0)) ?? 0,
+    asyncMinRows:
+      pick(
+        int("async-min-rows", flags.asyncMinRows, 1),
+        int("LGBM_ASYNC_MIN_ROWS", env.LGBM_ASYNC_MIN_ROWS, 1),
+      ) ?? 64,
     numThreads:
       pick(int("num-threads", flags.numThreads, 1), int("LGBM_NUM_THREADS", env.LGBM_NUM_THREADS, 1)) ?? 1,
     shutdownTimeoutMs:

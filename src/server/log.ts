@@ -22,7 +22,7 @@ export function createLogger(config: ServerConfig, base: Record<string, unknown>
           ignore: "pid,hostname",
           sync: true,
         })
-      : pino.destination({ dest: 1, sync: false, minLength: 0 });
+      : pino.destination({ dest: 1, sync: true });
   streams.push({ level: config.logLevel === "silent" ? "fatal" : config.logLevel, stream: stdout });
   let file: ReturnType<typeof pino.destination> | undefined;
   if (config.logFile) {

@@ -5,8 +5,8 @@
  * A batch is flushed as soon as the event loop has taken in what arrived in the same I/O turn
  * (setImmediate), or after `maxWaitMs` when that is set, or at once when `maxBatchSize` rows are
  * queued. While one batch runs on the thread pool (engine.predictAsync), the next one fills up, so
- * batches grow with load by themselves and a lone request waits for nothing. A lone one-row batch is
- * predicted synchronously: a thread-pool hop costs more than the prediction.
+ * batches grow with load by themselves and a lone request waits for nothing. Small batches (under
+ * `asyncMinRows` rows) are predicted synchronously: a thread-pool hop costs more than their prediction.
  */
 import type { Columnar, RecordInput, Result, ServedModel } from "./sdk.js";
 
@@ -17,6 +17,11 @@ export interface MicroBatchOptions {
   maxWaitMs: number;
   /** Threads for one native batch call. */
   numThreads: number;
+  /**
+   * Engine calls with fewer rows run synchronously on the event loop: for small batches a thread-pool
+   * hop costs more than the prediction (a few microseconds a row). Larger ones use engine.predictAsync.
+   */
+  asyncMinRows?: number;
   /** Batches running on the thread pool at once. */
   maxInFlight?: number;
   /** Called with the rows of every engine call. */
@@ -135,9 +140,8 @@ export class MicroBatcher {
 
   private async run(data: Float64Array, nrow: number): Promise<Result[]> {
     this.options.onBatch?.(nrow);
-    if (nrow === 1) {
-      // One row: the synchronous path beats a thread-pool hop (microseconds either way).
-      return this.model.toResults(this.model.predictMatrix(data, 1, { numThreads: 1 }), 1);
+    if (nrow < (this.options.asyncMinRows ?? 64)) {
+      return this.model.toResults(this.model.predictMatrix(data, nrow, { numThreads: 1 }), nrow);
     }
     const out = await this.model.predictMatrixAsync(data, nrow, { numThreads: this.options.numThreads });
     return this.model.toResults(out, nrow);

@@ -51,6 +51,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         enabled: config.microbatch,
         maxBatchSize: config.maxBatchSize,
         maxWaitMs: config.maxWaitMs,
+        asyncMinRows: config.asyncMinRows,
         numThreads: config.numThreads,
       },
     },

@@ -94,40 +94,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Only JSON bodies: fastify answers 415 for any other content type.
   app.removeContentTypeParser("text/plain");
 
-  app.addHook("onRequest", async (req, reply) => {
+  // Security headers: helmet's, with a CSP that lets the local docs pages run (no inline scripts, no
+  // CDNs). They do not depend on the request, so helmet runs once and the headers are reused.
+  const securityHeaders = helmetHeaders();
+  const unauthorized = () =>
+    new HttpError(401, "missing or invalid API key: send Authorization: Bearer <key>", "ERR_UNAUTHORIZED");
+
+  // One callback-style hook for every request: headers, then the API key check.
+  app.addHook("onRequest", (req, reply, done) => {
+    reply.headers(securityHeaders);
     reply.header("x-request-id", req.id);
-    if (!keys.enabled) return;
-    const route = req.routeOptions.url;
-    if (route && PUBLIC_ROUTES.has(route)) return;
-    const key = keys.check(req.headers.authorization);
-    if (!key) {
-      reply.header("www-authenticate", 'Bearer realm="lgbm"');
-      throw new HttpError(
-        401,
-        "missing or invalid API key: send Authorization: Bearer <key>",
-        "ERR_UNAUTHORIZED",
-      );
-    }
-    req.apiKey = key;
-  });
-
-  // While shutting down, close each connection after its response instead of keeping it alive.
-  app.addHook("onSend", async (_req, reply) => {
+    // While shutting down, close each connection after its response instead of keeping it alive.
     if (deps.isShuttingDown?.()) reply.header("connection", "close");
+    if (keys.enabled) {
+      const route = req.routeOptions.url;
+      if (!(route && PUBLIC_ROUTES.has(route))) {
+        const key = keys.check(req.headers.authorization);
+        if (!key) {
+          reply.header("www-authenticate", 'Bearer realm="lgbm"');
+          done(unauthorized());
+          return;
+        }
+        req.apiKey = key;
+      }
+    }
+    done();
   });
 
-  app.addHook("onResponse", async (req, reply) => {
+  app.addHook("onResponse", (req, reply, done) => {
     const route = req.routeOptions.url ?? "unmatched";
     const labels = { method: req.method, route, status: String(reply.statusCode) };
     metrics.requests.inc(labels);
     metrics.latency.observe(labels, reply.elapsedTime / 1000);
-  });
-
-  // Security headers: helmet's, with a CSP that lets the local docs pages run (no inline scripts, no
-  // CDNs). They do not depend on the request, so helmet runs once and the headers are reused.
-  const securityHeaders = helmetHeaders();
-  app.addHook("onRequest", async (_req, reply) => {
-    reply.headers(securityHeaders);
+    done();
   });
 
   if (config.rateLimit > 0) {

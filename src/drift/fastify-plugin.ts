@@ -97,3 +97,19 @@ export const driftPlugin: FastifyPluginAsync<DriftPluginOptions> = async (app: F
 };
 
 export { DriftRegistry };
+
+/**
+ * Registers the plugin on `app` with a new DriftRegistry and returns it: the server's one-line wiring
+ * (`const drift = await registerDrift(app, metrics.registry)`), then `drift.observe(...)` per prediction.
+ */
+export async function registerDrift(
+  // Any fastify instance, whatever its logger type (the server's is pino's Logger).
+  // biome-ignore lint/suspicious/noExplicitAny: fastify's own generic parameters
+  app: FastifyInstance<any, any, any, any, any>,
+  registry?: client.Registry,
+  options?: ConstructorParameters<typeof DriftRegistry>[0],
+): Promise<DriftRegistry> {
+  const drift = new DriftRegistry(options);
+  await app.register(driftPlugin, { drift, registry });
+  return drift;
+}

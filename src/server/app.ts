@@ -17,6 +17,7 @@ import Fastify, {
 } from "fastify";
 import helmet from "helmet";
 import type { Logger } from "pino";
+import { registerDrift } from "../drift/fastify-plugin.js";
 import { ValidationError } from "../errors.js";
 import { ApiKeys } from "./auth.js";
 import type { ServerConfig } from "./config.js";
@@ -203,6 +204,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header("content-type", metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+  // Input drift per model against its bundle's reference statistics: GET /drift, lgbm_drift_psi gauges.
+  const drift = await registerDrift(app, metrics.registry);
 
   // ---- prediction ---------------------------------------------------------------------------------
   const names = repo.names();
@@ -276,8 +279,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     t0: number,
   ) => {
     metrics.countPredictions(entry.name, entry.version, results);
-    if (!predictionLog) return;
     const records = Array.isArray(input) ? input : columnsToRecords(input, results.length);
+    // Named fields only: a V2 request of raw feature rows ({ features: [...] }) carries none.
+    if (route !== "infer" || !Array.isArray(input))
+      drift.observe(entry.name, entry.served.model.spec, records, results);
+    if (!predictionLog) return;
     predictionLog.write(records, results, {
       request_id: req.id,
       model: entry.name,

@@ -147,7 +147,8 @@ function checkServer(objs: Obj[], stage?: string) {
   expect(c.envFrom).toContainEqual({ configMapRef: { name: cm.metadata.name } });
   expect(Number(cm.data.LGBM_PORT)).toBe(port.containerPort);
   expect(cm.data.LGBM_HOST).toBe("0.0.0.0");
-  expect(c.command).toEqual(["lgbm"]);
+  // The image's entrypoint (Dockerfile: WORKDIR /app, ENTRYPOINT node bin/lgbm.js serve).
+  expect(c.command).toEqual(["node", "/app/bin/lgbm.js"]);
   expect(c.args[0]).toBe("serve");
 
   // Non-root, read-only root file system, nothing extra; writable paths are volumes.
@@ -232,7 +233,7 @@ describe("KServe manifests (deploy/kserve)", () => {
     const [c] = runtime.spec.containers;
     expect(c.name).toBe("kserve-container");
     new Container(c).validate();
-    expect([...c.command, ...c.args].join(" ")).toMatch(/^lgbm serve \/mnt\/models --port 8080\b/);
+    expect([...c.command, ...c.args].join(" ")).toMatch(/^node \/app\/bin\/lgbm\.js serve \/mnt\/models --port 8080\b/);
     expect(c.ports[0].containerPort).toBe(8080);
     expect(c.readinessProbe.httpGet).toMatchObject({ path: "/v2/health/ready", port: 8080 });
     expect(c.livenessProbe.httpGet).toMatchObject({ path: "/v2/health/live", port: 8080 });

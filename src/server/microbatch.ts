@@ -140,6 +140,7 @@ export class MicroBatcher {
 
   private async run(data: Float64Array, nrow: number): Promise<Result[]> {
     this.options.onBatch?.(nrow);
+    if (nrow === 1) return this.model.toResults(this.model.predictRow(data), 1);
     if (nrow < (this.options.asyncMinRows ?? 64)) {
       return this.model.toResults(this.model.predictMatrix(data, nrow, { numThreads: 1 }), nrow);
     }

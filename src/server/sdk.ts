@@ -90,6 +90,11 @@ export class ServedModel {
     return this.model.engine.predict(data, nrow, options);
   }
 
+  /** One encoded row on the engine's fastest single-row path (normal output). */
+  predictRow(row: Float64Array): Float64Array {
+    return this.model.engine.predictRow(row);
+  }
+
   predictMatrixAsync(data: Float64Array, nrow: number, options: PredictOptions = {}): Promise<Float64Array> {
     return this.model.engine.predictAsync(data, nrow, options);
   }

@@ -233,7 +233,9 @@ describe("KServe manifests (deploy/kserve)", () => {
     const [c] = runtime.spec.containers;
     expect(c.name).toBe("kserve-container");
     new Container(c).validate();
-    expect([...c.command, ...c.args].join(" ")).toMatch(/^node \/app\/bin\/lgbm\.js serve \/mnt\/models --port 8080\b/);
+    expect([...c.command, ...c.args].join(" ")).toMatch(
+      /^node \/app\/bin\/lgbm\.js serve \/mnt\/models --port 8080\b/,
+    );
     expect(c.ports[0].containerPort).toBe(8080);
     expect(c.readinessProbe.httpGet).toMatchObject({ path: "/v2/health/ready", port: 8080 });
     expect(c.livenessProbe.httpGet).toMatchObject({ path: "/v2/health/live", port: 8080 });

@@ -107,7 +107,12 @@ export async function analyzeFile(
   try {
     let done = 0;
     let current = 0;
-    const onProgress = options.onProgress && ((b: number) => options.onProgress!(done + (current = b)));
+    const onProgress =
+      options.onProgress &&
+      ((b: number) => {
+        current = b;
+        options.onProgress!(done + b);
+      });
     for (const file of files) {
       for await (const row of readLive(file, { ...options, onProgress }, stats)) {
         if (row.output === undefined && wantPredictions) {

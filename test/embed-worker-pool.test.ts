@@ -13,6 +13,7 @@ const { ModelPool } = (await import("../examples/worker-pool/pool.mjs" as string
       o?: { size?: number; engine?: string },
     ): Promise<{
       size: number;
+      stats(): { threadId: number; tasks: number }[];
       predict(records: object[]): Promise<unknown[]>;
       predictMatrixParallel(data: Float64Array, nrow: number): Promise<Float64Array>;
       close(): Promise<void>;
@@ -45,6 +46,8 @@ describe.each(["native", "js"])("worker pool (%s engine)", (engine) => {
       const batches = Array.from({ length: 8 }, (_, i) => records.slice(i * 500, (i + 1) * 500));
       const got = (await Promise.all(batches.map((b) => pool.predict(b)))).flat();
       expect(got).toEqual(want);
+      // Both workers took part.
+      expect(pool.stats().map((s) => s.tasks > 0)).toEqual([true, true]);
       const matrix = await pool.predictMatrixParallel(data, nrow);
       expect(Array.from(matrix)).toEqual(Array.from(wantMatrix));
       // A bad record fails its own batch with the SDK's validation error; the pool keeps working.

@@ -30,6 +30,11 @@ export class ModelPool {
     return this.#workers.length;
   }
 
+  /** Tasks each worker has answered (to see the load spread). */
+  stats() {
+    return this.#workers.map((w) => ({ threadId: w.threadId, tasks: w.tasks ?? 0 }));
+  }
+
   /** Named results for records (field name → value), as model.predict(records). */
   predict(records) {
     return this.#run({ kind: "records", records });
@@ -112,6 +117,7 @@ export class ModelPool {
   }
 
   #done(w, m) {
+    w.tasks = (w.tasks ?? 0) + 1;
     const p = this.#pending.get(m.id);
     this.#pending.delete(m.id);
     if (p) {

@@ -206,6 +206,8 @@ describe("--workers 2 (the real CLI)", () => {
           res.on("end", () => resolve(res.statusCode === 200 ? JSON.parse(text).pid : undefined));
         });
         req.on("error", () => resolve(undefined));
+        // A connection handed to a worker that is being killed can hang: give up on it.
+        req.setTimeout(1000, () => req.destroy());
         req.end();
       });
     const pidsSeen = async (n: number) => {
@@ -219,8 +221,8 @@ describe("--workers 2 (the real CLI)", () => {
     const two = await waitFor(async () => {
       const p = await pidsSeen(8);
       return p.size === 2 ? p : undefined;
-    }, 30_000).catch((err) => {
-      throw new Error(`${err.message}; stderr: ${stderr}`);
+    }, 20_000).catch((err) => {
+      throw new Error(`start: ${err.message}; stderr: ${stderr}`);
     });
     expect((await post(base, "/predict", CLASSIC)).body).toEqual({ prediction: 0, probability: CLASSIC_P });
 
@@ -230,14 +232,20 @@ describe("--workers 2 (the real CLI)", () => {
     const answered = await waitFor(async () => {
       const p = await pidsSeen(8);
       return p.size === 2 && !p.has(victim) ? p : undefined;
-    }, 30_000);
+    }, 20_000).catch((err) => {
+      throw new Error(`restart: ${err.message}; stderr: ${stderr}; log: ${readFileSync(logFile, "utf8")}`);
+    });
     expect(answered.has(victim)).toBe(false);
     const rs = await Promise.all(Array.from({ length: 20 }, () => post(base, "/predict", CLASSIC)));
     expect(rs.every((r) => r.status === 200)).toBe(true);
 
     const exit = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
-    expect(await exit, stderr).toBe(0);
+    const code = await Promise.race([
+      exit,
+      new Promise((r) => setTimeout(() => r("no exit after 15 s"), 15_000)),
+    ]);
+    expect(code, `${stderr}\n${readFileSync(logFile, "utf8")}`).toBe(0);
     const log = readFileSync(logFile, "utf8");
     expect(log).toContain("worker died; restarting");
   }, 60_000);

@@ -1,7 +1,7 @@
 // Installed as a dependency of another project: `npm pack` this package, install the tarball into a
 // fresh temp project (its install step builds the addon against lib_lightgbm; LIGHTGBM_LIB points at
 // this checkout's vendored copy so no pip/wheel download is needed), then import both entry points,
-// predict, and run the `lgbm` bin. Slow (npm install + addon compile): about a minute.
+// predict, use the drift entry, and run the `lgbm` bin. Slow (npm install + addon compile): about a minute.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,18 +32,22 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Model, nativeAvailable } from "lightgbm-node";
 import { JsEngine } from "lightgbm-node/js";
+import { DriftMonitor } from "lightgbm-node/drift";
 const require = createRequire(import.meta.url);
 const bundle = require.resolve("lightgbm-node/package.json").replace(/package\\.json$/, "models/hr-attrition");
 const record = ${JSON.stringify(record)};
 const native = await Model.load(bundle, { engine: "native" });
 const viaJs = await Model.load(bundle, { engine: "js" });
 const engine = JsEngine.fromString(readFileSync(bundle + "/model.txt", "utf8"));
+const monitor = new DriftMonitor(native.spec, { thresholds: { minCount: 1 } });
+monitor.observe([record]);
 console.log(JSON.stringify({
   nativeAvailable: nativeAvailable(),
   engine: native.engine.name,
   native: native.predict(record),
   js: viaJs.predict(record),
   jsEntry: engine.predictRow(native.encode([record]).data)[0],
+  driftFields: monitor.report().fields.length,
 }));
 `;
 
@@ -92,6 +96,7 @@ describe.skipIf(!existsSync(lib) || !existsSync(join(root, "dist/index.js")))(
       expect(got.js.prediction).toBe(want.prediction);
       expect(got.js.probability).toBeCloseTo(want.probability, 12);
       expect(got.jsEntry).toBeCloseTo(want.probability, 12);
+      expect(got.driftFields).toBe(9);
 
       // The bin is linked and runs.
       const inspect = await run(

@@ -89,6 +89,7 @@ describe("errors", () => {
     expect(r.body.error).toBe("validation failed");
     const fields = r.body.issues.map((i: any) => i.field).sort();
     expect(fields).toEqual(["salary", "sales", "satisfaction_level"]);
+    expect(r.body.issues[0].row).toBeUndefined();
     expect(r.body.request_id).toBe(r.headers.get("x-request-id"));
   });
   it("422 for an array on /predict and for batch rows, with the row", async () => {
@@ -222,6 +223,9 @@ describe("docs and operations", () => {
     expect(doc.body.paths["/v2/models/{name}/infer"]).toBeTruthy();
     const docs = await get(base, "/docs");
     expect(docs.status).toBe(200);
+    expect(docs.text).toContain("/docs/static/swagger-ui-bundle.js");
+    const docsJson = await get(base, "/docs/json");
+    expect(Object.keys(docsJson.body.components.schemas.hr_Record.properties)).toEqual(Object.keys(CLASSIC));
     const redoc = await get(base, "/redoc");
     expect(redoc.status).toBe(200);
     expect(redoc.text).toContain("satisfaction_level");

@@ -250,3 +250,32 @@ describe("--workers 2 (the real CLI)", () => {
     expect(log).toContain("worker died; restarting");
   }, 60_000);
 });
+
+describe("internal errors", () => {
+  it("are a 500 with a request id that is on the server's log line, without a stack trace", async () => {
+    const logFile = join(tmp, "server.log");
+    const srv = await start(HR, { logFile, logLevel: "error" });
+    try {
+      // Break the model under the server: the engine now throws on every call.
+      srv.repo.get("hr")?.served.dispose();
+      const r = await post(srv.url, "/predict", CLASSIC, { "x-request-id": "boom-1" });
+      expect(r.status).toBe(500);
+      expect(r.body).toEqual({ error: "internal server error", request_id: "boom-1" });
+      const v2 = await post(srv.url, "/v2/models/hr/infer", {
+        inputs: [{ name: "features", shape: [1, 20], datatype: "FP64", data: Array(20).fill(0) }],
+      });
+      expect(v2.status).toBe(500);
+      expect(Object.keys(v2.body)).toEqual(["error"]);
+      expect((await get(srv.url, "/healthz")).status).toBe(200);
+    } finally {
+      await srv.close();
+    }
+    const lines = readFileSync(logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const line = lines.find((l) => l.reqId === "boom-1");
+    expect(line).toMatchObject({ level: 50, msg: "internal error" });
+    expect(line.err.stack).toBeTruthy();
+  });
+});

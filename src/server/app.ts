@@ -299,7 +299,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const t0 = performance.now();
       const rec = record(req.body);
       return withEntry(named ? req.params.name : undefined, undefined, async (entry) => {
-        const results = await entry.batcher.predict([rec]);
+        const results = await entry.batcher.predict([rec]).catch(singleRecordIssues);
         metrics.requestRows.observe({ model: entry.name, route: "predict" }, 1);
         logPredictions(req, entry, "predict", [rec], results, t0);
         return results[0];
@@ -317,9 +317,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     app.post<P>(`${prefix}/explain`, async (req) => {
       const rec = record(req.body);
-      return withEntry(named ? req.params.name : undefined, undefined, async (entry) =>
-        entry.served.explain(rec),
-      );
+      return withEntry(named ? req.params.name : undefined, undefined, async (entry) => {
+        try {
+          return entry.served.explain(rec);
+        } catch (err) {
+          singleRecordIssues(err);
+        }
+      });
     });
   };
   registerModelRoutes("/models/:name", true);
@@ -487,6 +491,14 @@ function helmetHeaders(): Record<string, string> {
     if (err) throw err;
   });
   return headers;
+}
+
+/** A one-record request's validation issues without the row index (there is only one row). */
+function singleRecordIssues(err: unknown): never {
+  if (err instanceof ValidationError) {
+    throw new ValidationError(err.issues.map(({ row: _row, ...issue }) => issue));
+  }
+  throw err;
 }
 
 function columnsToRecords(cols: Columnar, n: number): RecordInput[] {

@@ -107,11 +107,11 @@ export class MicroBatcher {
       this.queue.shift();
     }
     this.queuedRows -= rows;
-    const ncol = this.model.info.numFeatures;
+    // Nothing here may throw: this runs from a timer, where an exception would leave requests hanging.
     let data: Float64Array;
     if (batch.length === 1) data = batch[0].data;
     else {
-      data = new Float64Array(rows * ncol);
+      data = new Float64Array(batch.reduce((n, p) => n + p.data.length, 0));
       let off = 0;
       for (const p of batch) {
         data.set(p.data, off);

@@ -247,8 +247,16 @@ export function modelMetadata(entry: ModelEntry, versions: string[]): Record<str
   const info = served.info;
   const k = info.numClasses;
   const classifier = info.objective === "binary" || k > 1;
+  // The predict output's type is the type of the model's labels (numbers, or names from the spec).
+  let predictType = classifier ? "INT64" : "FP64";
+  try {
+    const r = served.toResults(new Float64Array(k).fill(1 / Math.max(k, 2)), 1)[0];
+    if (typeof r.prediction === "string") predictType = "BYTES";
+  } catch {
+    // keep the default
+  }
   const outputs: OutTensor[] = [
-    { name: "predict", datatype: classifier ? "INT64" : "FP64", shape: [-1], data: [] },
+    { name: "predict", datatype: predictType, shape: [-1], data: [] },
     ...(classifier
       ? [{ name: "predict_proba", datatype: "FP64", shape: [-1, Math.max(2, k)], data: [] }]
       : []),

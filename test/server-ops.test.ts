@@ -184,8 +184,12 @@ describe("--workers 2 (the real CLI)", () => {
         String(port),
         "--profile",
         "test",
+        "--log-level",
+        "info",
         "--log-file",
         logFile,
+        "--prediction-log",
+        join(tmp, "cluster-predictions.jsonl"),
       ],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -239,6 +243,11 @@ describe("--workers 2 (the real CLI)", () => {
     const rs = await Promise.all(Array.from({ length: 20 }, () => post(base, "/predict", CLASSIC)));
     expect(rs.every((r) => r.status === 200)).toBe(true);
 
+    // SIGHUP to the primary reloads the models in every worker.
+    child.kill("SIGHUP");
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await post(base, "/predict", CLASSIC)).status).toBe(200);
+
     const exit = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     const code = await Promise.race([
@@ -248,6 +257,14 @@ describe("--workers 2 (the real CLI)", () => {
     expect(code, `${stderr}\n${readFileSync(logFile, "utf8")}`).toBe(0);
     const log = readFileSync(logFile, "utf8");
     expect(log).toContain("worker died; restarting");
+    expect(log.match(/"msg":"model reloaded"/g)?.length).toBe(2);
+    // Each worker appends its own prediction log.
+    const predLines = [1, 2, 3]
+      .map((w) => join(tmp, `cluster-predictions.worker-${w}.jsonl`))
+      .filter((f) => existsSync(f))
+      .flatMap((f) => readFileSync(f, "utf8").split("\n").filter(Boolean));
+    // (The killed worker loses what it had buffered: only requests after the restart are counted.)
+    expect(predLines.length).toBeGreaterThanOrEqual(21);
   }, 60_000);
 });
 

@@ -72,7 +72,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     );
   }
   const predictionLog = config.predictionLog
-    ? new PredictionLog(config.predictionLog, config.predictionLogMaxBytes, config.predictionLogKeep)
+    ? new PredictionLog(
+        workerId === undefined ? config.predictionLog : perWorkerFile(config.predictionLog, workerId),
+        config.predictionLogMaxBytes,
+        config.predictionLogKeep,
+      )
     : undefined;
 
   let shuttingDown = false;
@@ -155,4 +159,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
 
   return { app, repo, logger, port, url: `http://${config.host}:${port}`, close, reload };
+}
+
+/** With --workers, each worker appends (and rotates) its own prediction log: predictions.jsonl → predictions.worker-1.jsonl. */
+export function perWorkerFile(file: string, workerId: number): string {
+  const m = /^(.*?)(\.[^./\\]+)?$/.exec(file);
+  return `${m?.[1] ?? file}.worker-${workerId}${m?.[2] ?? ""}`;
 }

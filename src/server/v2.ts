@@ -7,6 +7,7 @@
 import type { PredictType } from "../engines/engine.js";
 import { ValidationError } from "../errors.js";
 import type { ModelEntry } from "./registry.js";
+import type { Result } from "./sdk.js";
 
 export class V2Error extends Error {
   constructor(
@@ -200,10 +201,10 @@ export async function runOutputs(
   data: Float64Array,
   nrow: number,
   outputs: OutputName[],
-): Promise<{ tensors: OutTensor[]; results?: Record<string, unknown>[] }> {
+): Promise<{ tensors: OutTensor[]; results?: Result[] }> {
   const served = entry.served;
   const tensors: OutTensor[] = [];
-  let results: Record<string, unknown>[] | undefined;
+  let results: Result[] | undefined;
   for (const name of outputs) {
     if (name === "predict") {
       results = await entry.batcher.predictEncoded(data, nrow);

@@ -122,11 +122,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // Metric children per (method, route, status), resolved once instead of hashing labels per request.
+  const series = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
   app.addHook("onResponse", (req, reply, done) => {
     const route = req.routeOptions.url ?? "unmatched";
-    const labels = { method: req.method, route, status: String(reply.statusCode) };
-    metrics.requests.inc(labels);
-    metrics.latency.observe(labels, reply.elapsedTime / 1000);
+    const key = `${req.method} ${route} ${reply.statusCode}`;
+    let s = series.get(key);
+    if (!s) {
+      const labels = { method: req.method, route, status: String(reply.statusCode) };
+      s = { count: metrics.requests.labels(labels), latency: metrics.latency.labels(labels) };
+      series.set(key, s);
+    }
+    s.count.inc();
+    s.latency.observe(reply.elapsedTime / 1000);
     done();
   });
 

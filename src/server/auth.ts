@@ -3,9 +3,14 @@
  * compared with every digest by crypto.timingSafeEqual (equal-length digests, every key checked), so
  * neither the match nor its position leaks through timing.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import * as crypto from "node:crypto";
 
-const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
+const { createHash, timingSafeEqual } = crypto;
+// crypto.hash (Node >= 20.12) is the one-shot form, about twice as fast as createHash per request.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: "buffer") => Buffer }).hash;
+const sha256 = oneShot
+  ? (s: string) => oneShot("sha256", s, "buffer")
+  : (s: string) => createHash("sha256").update(s, "utf8").digest();
 
 export class ApiKeys {
   private readonly digests: Buffer[];

@@ -13,7 +13,7 @@
  * Writes bench/results/http.json and bench/results/http.md.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,6 +85,7 @@ async function startProc(cmd, argv, readyUrl, env = {}) {
     throw new Error(`${err.message}\n${stderr}`);
   }
   return {
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -116,10 +117,23 @@ async function startLgbm({ microbatch = true, workers = 1 } = {}) {
     `http://127.0.0.1:${port}/healthz`,
     { LGBM_API_KEYS: KEY },
   );
-  return { ...proc, url: `http://127.0.0.1:${port}` };
+  return { ...proc, url: `http://127.0.0.1:${port}`, pid: workers === 1 ? proc.pid : undefined };
 }
 
-function run(url, connections, body, extraHeaders = {}) {
+/** CPU time (user + system, in µs) the process has used so far; undefined off Linux. */
+function cpuMicros(pid) {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime and stime are fields 14 and 15 of the file (11 and 12 after "pid (comm) "), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+function run(url, connections, body, extraHeaders = {}, pid = undefined) {
+  const cpu0 = cpuMicros(pid);
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -132,8 +146,12 @@ function run(url, connections, body, extraHeaders = {}) {
       },
       (err, r) => {
         if (err) return reject(err);
+        const cpu1 = cpuMicros(pid);
         resolve({
           connections,
+          ...(cpu0 !== undefined && cpu1 !== undefined && r.requests.total > 0
+            ? { server_cpu_us_per_req: Math.round((cpu1 - cpu0) / r.requests.total) }
+            : {}),
           rps: Math.round(r.requests.average),
           p50_ms: r.latency.p50,
           p99_ms: r.latency.p99,
@@ -150,7 +168,7 @@ function record(name, r, note = "") {
   const row = { name, ...r, ...(note ? { note } : {}) };
   results.push(row);
   console.log(
-    `${name.padEnd(44)} c=${String(r.connections).padStart(3)}  ${String(r.rps).padStart(7)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}${r.errors ? `  errors ${r.errors}` : ""}`,
+    `${name.padEnd(44)} c=${String(r.connections).padStart(3)}  ${String(r.rps).padStart(7)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms${r.server_cpu_us_per_req ? `  server CPU ${r.server_cpu_us_per_req} µs/req` : ""}${r.non2xx ? `  non-2xx ${r.non2xx}` : ""}${r.errors ? `  errors ${r.errors}` : ""}`,
   );
 }
 
@@ -181,7 +199,7 @@ async function main() {
     for (const c of CONNS)
       record(
         "bare fastify (parse body, constant answer)",
-        await run(`http://127.0.0.1:${port}/predict`, c, BODY),
+        await run(`http://127.0.0.1:${port}/predict`, c, BODY, {}, s.pid),
       );
     await s.stop();
   }
@@ -195,7 +213,7 @@ async function main() {
       : [["lgbm serve /predict, no micro-batching, 2 workers", { microbatch: false, workers: 2 }]]),
   ]) {
     const s = await startLgbm(cfg);
-    for (const c of CONNS) record(label, await run(`${s.url}/predict`, c, BODY, auth));
+    for (const c of CONNS) record(label, await run(`${s.url}/predict`, c, BODY, auth, s.pid));
     if (cfg.workers === 1 && cfg.microbatch) {
       for (const c of quick ? [4] : [1, 4, 16]) {
         record(
@@ -232,10 +250,15 @@ async function main() {
   for (const c of CONNS) {
     const bare = find("bare fastify", c);
     const mb = find("lgbm serve /predict, micro-batching, 1 worker", c);
-    if (bare && mb)
+    if (bare && mb) {
+      const cpu =
+        bare.server_cpu_us_per_req && mb.server_cpu_us_per_req
+          ? `; server CPU per request ${mb.server_cpu_us_per_req} µs vs ${bare.server_cpu_us_per_req} µs (bare/ours = ${(bare.server_cpu_us_per_req / mb.server_cpu_us_per_req).toFixed(2)}x)`
+          : "";
       goals.push(
-        `c=${c}: /predict (1 worker) / bare fastify = ${(mb.rps / bare.rps).toFixed(2)}x (goal >= 0.8x)`,
+        `c=${c}: /predict (1 worker) / bare fastify = ${(mb.rps / bare.rps).toFixed(2)}x req/s (goal >= 0.8x)${cpu}`,
       );
+    }
   }
   const fa = find("FastAPI", 64);
   if (fa) {
@@ -277,11 +300,15 @@ async function main() {
     `${out.date}, ${machine.cpus} × ${machine.cpu}, Node ${machine.node}, ${duration} s per cell, bundle \`${bundle}\`.`,
     "Server: `lgbm serve --profile production` (API key auth, JSON logs, metrics on; `--rate-limit 0`). Load generator (autocannon) on the same machine.",
     "",
-    "| scenario | connections | req/s | p50 ms | p99 ms | non-2xx |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    "| scenario | connections | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...results.map(
-      (r) => `| ${r.name} | ${r.connections} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.non2xx} |`,
+      (r) =>
+        `| ${r.name} | ${r.connections} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.server_cpu_us_per_req ?? ""} | ${r.non2xx} |`,
     ),
+    "",
+    "Server CPU per request (user + system time of 1-process servers, from /proc) does not depend on how much CPU the",
+    "load generator takes from the same cores, so it is the steadier comparison with the bare fastify route.",
     "",
     ...(goals.length ? ["Goals:", "", ...goals.map((g) => `- ${g}`), ""] : []),
     ...(notes.length ? ["Notes:", "", ...notes.map((n) => `- ${n}`), ""] : []),

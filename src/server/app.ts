@@ -139,8 +139,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const key = `${req.method} ${route} ${reply.statusCode}`;
     let s = series.get(key);
     if (!s) {
-      const labels = { method: req.method, route, status: String(reply.statusCode) };
-      s = { count: metrics.requests.labels(labels), latency: metrics.latency.labels(labels) };
+      const status = String(reply.statusCode);
+      s = {
+        count: metrics.requests.child(req.method, route, status),
+        latency: metrics.latency.child(req.method, route, status),
+      };
       series.set(key, s);
     }
     s.count.inc();
@@ -318,7 +321,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const rec = record(req.body);
       return withEntry(named ? req.params.name : undefined, undefined, async (entry) => {
         const results = await entry.batcher.predict([rec]).catch(singleRecordIssues);
-        metrics.requestRows.observe({ model: entry.name, route: "predict" }, 1);
+        entry.rows.predict.observe(1);
         logPredictions(req, entry, "predict", [rec], results, t0);
         return results[0];
       });
@@ -328,7 +331,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const input = batch(req.body);
       return withEntry(named ? req.params.name : undefined, undefined, async (entry) => {
         const predictions = await entry.batcher.predict(input);
-        metrics.requestRows.observe({ model: entry.name, route: "batch" }, predictions.length);
+        entry.rows.batch.observe(predictions.length);
         logPredictions(req, entry, "batch", input, predictions, t0);
         return { predictions };
       });
@@ -411,7 +414,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
               })) as RecordInput[]);
           logPredictions(req, entry, "infer", input, results, t0);
         }
-        metrics.requestRows.observe({ model: entry.name, route: "infer" }, nrow);
+        entry.rows.infer.observe(nrow);
         return {
           model_name: entry.name,
           model_version: entry.version,

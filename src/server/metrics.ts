@@ -4,15 +4,22 @@
  * defaults. Served at GET /metrics.
  */
 import client from "prom-client";
+import { type CounterChild, FastCounter, FastHistogram, type HistogramChild } from "./fast-metrics.js";
 import type { Result } from "./sdk.js";
 
 export class Metrics {
   readonly registry = new client.Registry();
-  readonly requests: client.Counter<"method" | "route" | "status">;
-  readonly latency: client.Histogram<"method" | "route" | "status">;
-  readonly predictions: client.Counter<"model" | "version" | "class">;
-  readonly batchRows: client.Histogram<"model">;
-  readonly requestRows: client.Histogram<"model" | "route">;
+  /** Labels: method, route, status. */
+  readonly requests: FastCounter;
+  /** Labels: method, route, status. */
+  readonly latency: FastHistogram;
+  /** Labels: model, version, class. */
+  readonly predictions: FastCounter;
+  /** Labels: model. */
+  readonly batchRows: FastHistogram;
+  /** Labels: model, route. */
+  readonly requestRows: FastHistogram;
+  private readonly predictionChildren = new Map<string, CounterChild>();
   readonly modelLoadSeconds: client.Gauge<"model" | "version">;
   readonly modelInfo: client.Gauge<"model" | "version" | "engine" | "objective" | "sha256">;
   readonly reloads: client.Counter<"model" | "result">;
@@ -21,39 +28,39 @@ export class Metrics {
     const registers = [this.registry];
     this.registry.setDefaultLabels(labels);
     client.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
-    this.requests = new client.Counter({
-      name: "lgbm_http_requests_total",
-      help: "HTTP requests by method, route and status code",
-      labelNames: ["method", "route", "status"],
+    this.requests = new FastCounter(
+      "lgbm_http_requests_total",
+      "HTTP requests by method, route and status code",
+      ["method", "route", "status"],
       registers,
-    });
-    this.latency = new client.Histogram({
-      name: "lgbm_http_request_duration_seconds",
-      help: "HTTP request latency by method, route and status code",
-      labelNames: ["method", "route", "status"],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+    this.latency = new FastHistogram(
+      "lgbm_http_request_duration_seconds",
+      "HTTP request latency by method, route and status code",
+      ["method", "route", "status"],
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
-    });
-    this.predictions = new client.Counter({
-      name: "lgbm_predictions_total",
-      help: 'Predictions by model, version and predicted class ("value" for regression)',
-      labelNames: ["model", "version", "class"],
+    );
+    this.predictions = new FastCounter(
+      "lgbm_predictions_total",
+      'Predictions by model, version and predicted class ("value" for regression)',
+      ["model", "version", "class"],
       registers,
-    });
-    this.batchRows = new client.Histogram({
-      name: "lgbm_engine_batch_rows",
-      help: "Rows per engine call (micro-batches and batch requests)",
-      labelNames: ["model"],
-      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384],
+    );
+    this.batchRows = new FastHistogram(
+      "lgbm_engine_batch_rows",
+      "Rows per engine call (micro-batches and batch requests)",
+      ["model"],
+      [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384],
       registers,
-    });
-    this.requestRows = new client.Histogram({
-      name: "lgbm_request_rows",
-      help: "Records per prediction request",
-      labelNames: ["model", "route"],
-      buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000],
+    );
+    this.requestRows = new FastHistogram(
+      "lgbm_request_rows",
+      "Records per prediction request",
+      ["model", "route"],
+      [1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000],
       registers,
-    });
+    );
     this.modelLoadSeconds = new client.Gauge({
       name: "lgbm_model_load_seconds",
       help: "Time the last (re)load of the model took",
@@ -75,11 +82,20 @@ export class Metrics {
   }
 
   countPredictions(model: string, version: string, results: Result[]): void {
-    const counts = new Map<string, number>();
     for (const r of results) {
       const c = "prediction" in r ? String(r.prediction) : "value";
-      counts.set(c, (counts.get(c) ?? 0) + 1);
+      const key = `${model}\u0000${version}\u0000${c}`;
+      let child = this.predictionChildren.get(key);
+      if (!child) {
+        child = this.predictions.child(model, version, c);
+        this.predictionChildren.set(key, child);
+      }
+      child.inc();
     }
-    for (const [c, n] of counts) this.predictions.inc({ model, version, class: c }, n);
+  }
+
+  /** A cached histogram child for (model, route) record counts. */
+  rowsChild(model: string, route: string): HistogramChild {
+    return this.requestRows.child(model, route);
   }
 }

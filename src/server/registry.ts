@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
+import type { HistogramChild } from "./fast-metrics.js";
 import type { Metrics } from "./metrics.js";
 import { MicroBatcher, type MicroBatchOptions } from "./microbatch.js";
 import { ServedModel } from "./sdk.js";
@@ -20,6 +21,8 @@ export interface ModelEntry {
   loadMs: number;
   served: ServedModel;
   batcher: MicroBatcher;
+  /** Records-per-request histogram children, per route. */
+  rows: { predict: HistogramChild; batch: HistogramChild; infer: HistogramChild };
   /** Requests using this entry right now; a retired entry is disposed when this reaches 0. */
   inflight: number;
   retired: boolean;
@@ -198,9 +201,10 @@ export class ModelRepository {
       numThreads: this.options.numThreads,
     });
     const loadMs = performance.now() - t0;
+    const batchRows = this.metrics.batchRows.child(loc.name);
     const batcher = new MicroBatcher(served, {
       ...this.options.batch,
-      onBatch: (rows) => this.metrics.batchRows.observe({ model: loc.name }, rows),
+      onBatch: (rows) => batchRows.observe(rows),
     });
     return {
       ...loc,
@@ -209,6 +213,11 @@ export class ModelRepository {
       loadMs,
       served,
       batcher,
+      rows: {
+        predict: this.metrics.rowsChild(loc.name, "predict"),
+        batch: this.metrics.rowsChild(loc.name, "batch"),
+        infer: this.metrics.rowsChild(loc.name, "infer"),
+      },
       inflight: 0,
       retired: false,
     };

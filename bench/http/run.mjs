@@ -13,8 +13,8 @@
  * Writes bench/results/http.json and bench/results/http.md.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -96,7 +96,7 @@ async function startProc(cmd, argv, readyUrl, env = {}) {
   };
 }
 
-async function startLgbm({ microbatch = true, workers = 1 } = {}) {
+async function startLgbm({ microbatch = true, workers = 1, extra = [] } = {}) {
   const port = nextPort++;
   const proc = await startProc(
     process.execPath,
@@ -113,6 +113,7 @@ async function startLgbm({ microbatch = true, workers = 1 } = {}) {
       "--rate-limit",
       "0",
       microbatch ? "--microbatch" : "--no-microbatch",
+      ...extra,
     ],
     `http://127.0.0.1:${port}/healthz`,
     { LGBM_API_KEYS: KEY },
@@ -223,6 +224,20 @@ async function main() {
       }
     }
     await s.stop();
+  }
+
+  // The prediction log's cost (every prediction appended as a JSON line).
+  {
+    const dir = mkdtempSync(join(tmpdir(), "lgbm-bench-"));
+    const s = await startLgbm({ extra: ["--prediction-log", join(dir, "predictions.jsonl")] });
+    for (const c of quick ? [64] : [1, 64]) {
+      record(
+        "lgbm serve /predict, micro-batching, 1 worker, --prediction-log",
+        await run(`${s.url}/predict`, c, BODY, auth, s.pid),
+      );
+    }
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 
   // Reference 2: the classic recipe.

@@ -8,5 +8,6 @@ app.post("/predict", async (req) => {
   if (req.body === null || typeof req.body !== "object") throw new Error("bad body");
   return { prediction: 0, probability: 0.5 };
 });
+process.once("SIGTERM", () => app.close().then(() => process.exit(0)));
 await app.listen({ host: "127.0.0.1", port });
 process.stdout.write("ready\n");

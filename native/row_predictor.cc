@@ -9,12 +9,29 @@
 
 namespace lgbm_node {
 
+namespace {
+
+napi_value RawRun(napi_env env, napi_callback_info info) {
+  void* data = nullptr;
+  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
+  RunCell* cell = static_cast<std::shared_ptr<RunCell>*>(data)->get();
+  if (!cell->fast) {
+    napi_throw_error(env, "ERR_DISPOSED", "the model has been disposed");
+    return nullptr;
+  }
+  int64_t len = 0;
+  if (LGBM_BoosterPredictForMatSingleRowFast(cell->fast, cell->in, &len, cell->out) != 0) {
+    napi_throw_error(env, "ERR_LIGHTGBM", LastError("predicting a row").c_str());
+  }
+  return nullptr;
+}
+
+void DeleteCell(napi_env, void* data, void*) { delete static_cast<std::shared_ptr<RunCell>*>(data); }
+
+}  // namespace
+
 Napi::Function RowPredictor::Init(Napi::Env env) {
-  return DefineClass(env, "RowPredictor",
-                     {
-                         InstanceMethod<&RowPredictor::Run>("run"),
-                         InstanceMethod<&RowPredictor::Dispose>("dispose"),
-                     });
+  return DefineClass(env, "RowPredictor", {InstanceMethod<&RowPredictor::Dispose>("dispose")});
 }
 
 RowPredictor::RowPredictor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RowPredictor>(info) {
@@ -40,31 +57,29 @@ RowPredictor::RowPredictor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ro
   // which is why every batch call passes its own num_threads.
   Check(env,
         LGBM_BoosterPredictForMatSingleRowFastInit(state_->handle, type, start, num, C_API_DTYPE_FLOAT64,
-                                                   state_->numFeatures, "num_threads=1", &fast_),
+                                                   state_->numFeatures, "num_threads=1", &cell_->fast),
         "preparing single-row prediction");
   input_ = Napi::Persistent(input.As<Napi::Object>());
   output_ = Napi::Persistent(output.As<Napi::Object>());
-  in_ = input.Data();
-  out_ = output.Data();
+  cell_->in = input.Data();
+  cell_->out = output.Data();
+  // run: a raw callback holding its own share of the cell, freed by the function's finalizer.
+  auto* data = new std::shared_ptr<RunCell>(cell_);
+  napi_value fn;
+  if (napi_create_function(env, "run", NAPI_AUTO_LENGTH, RawRun, data, &fn) != napi_ok ||
+      napi_add_finalizer(env, fn, data, DeleteCell, nullptr, nullptr) != napi_ok) {
+    delete data;
+    throw Napi::Error::New(env, "could not create the run function");
+  }
+  info.This().As<Napi::Object>().Set("run", Napi::Value(env, fn));
 }
 
 RowPredictor::~RowPredictor() { Release(); }
 
 void RowPredictor::Release() {
-  if (fast_) LGBM_FastConfigFree(fast_);  // before our share of the booster it points into
-  fast_ = nullptr;
+  if (cell_->fast) LGBM_FastConfigFree(cell_->fast);  // before our share of the booster it points into
+  cell_->fast = nullptr;
   state_.reset();
-}
-
-Napi::Value RowPredictor::Run(const Napi::CallbackInfo& info) {
-  if (!fast_) {
-    Napi::Error err = Napi::Error::New(info.Env(), "the model has been disposed");
-    err.Value().Set("code", Napi::String::New(info.Env(), "ERR_DISPOSED"));
-    throw err;
-  }
-  int64_t len = 0;
-  Check(info.Env(), LGBM_BoosterPredictForMatSingleRowFast(fast_, in_, &len, out_), "predicting a row");
-  return info.Env().Undefined();
 }
 
 Napi::Value RowPredictor::Dispose(const Napi::CallbackInfo& info) {

@@ -38,7 +38,15 @@ function timeIt(fn, minSeconds) {
 }
 
 function directRun(modelFile, dataFile, ncol, mode, nrow, reps, threads) {
-  const out = execFileSync(direct, [modelFile, dataFile, String(ncol), mode, String(nrow), String(reps), String(threads)]);
+  const out = execFileSync(direct, [
+    modelFile,
+    dataFile,
+    String(ncol),
+    mode,
+    String(nrow),
+    String(reps),
+    String(threads),
+  ]);
   return JSON.parse(out.toString());
 }
 
@@ -58,7 +66,7 @@ function benchModel(label, modelFile) {
   for (let round = 0; round < 3; round++) {
     const t = timeIt(() => engine.predict(data, big, { numThreads: threads }), secs);
     sdkBatch.push((big * t.calls) / t.seconds);
-    const reps = Math.max(1, Math.round(sdkBatch[round] * secs / big));
+    const reps = Math.max(1, Math.round((sdkBatch[round] * secs) / big));
     cBatch.push(directRun(modelFile, dataFile, ncol, "batch", big, reps, threads).rowsPerSec);
   }
   const sdkBatchBest = Math.max(...sdkBatch);
@@ -109,7 +117,8 @@ const results = models.map(([label, file]) => {
   return benchModel(label, file);
 });
 
-const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
+const fmt = (x) =>
+  x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0);
 const lines = [
   `Machine: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores, Node ${process.version}${quick ? " (quick)" : ""}`,
   "",
@@ -122,7 +131,9 @@ const lines = [
   "",
   "| model | 1 | 10 | 100 | 1k | 10k | 100k |",
   "|---|---|---|---|---|---|---|",
-  ...results.map((r) => `| ${r.model} (rows/s) | ${Object.values(r.rowsPerSecByBatchSize).map(fmt).join(" | ")} |`),
+  ...results.map(
+    (r) => `| ${r.model} (rows/s) | ${Object.values(r.rowsPerSecByBatchSize).map(fmt).join(" | ")} |`,
+  ),
 ];
 const md = lines.join("\n");
 console.log(md);

@@ -36,7 +36,9 @@ function ensureLibrary() {
   }
   let info;
   try {
-    info = process.env.LIGHTGBM_LIB ? libraryFromPath(wanted, vendorDir) : libraryFromWheel(pin, vendorDir, { quiet });
+    info = process.env.LIGHTGBM_LIB
+      ? libraryFromPath(wanted, vendorDir)
+      : libraryFromWheel(pin, vendorDir, { quiet });
   } catch (err) {
     if (err instanceof InstallError) fail(err.message, err.fixes);
     throw err;
@@ -77,7 +79,9 @@ function buildTypeScript() {
   try {
     execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdio: "pipe" });
   } catch (err) {
-    fail(`compiling TypeScript failed:\n${err.stdout}${err.stderr}`, ["Run `npx tsc -p tsconfig.build.json`."]);
+    fail(`compiling TypeScript failed:\n${err.stdout}${err.stderr}`, [
+      "Run `npx tsc -p tsconfig.build.json`.",
+    ]);
   }
 }
 

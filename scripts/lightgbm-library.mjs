@@ -41,19 +41,34 @@ export function libraryFromWheel(pin, vendorDir, { quiet = true } = {}) {
       // PIP_RETRIES=0 and a short timeout: without them pip spends seconds retrying unreachable indexes.
       execFileSync(
         "python3",
-        ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--dest", work, `lightgbm==${pin.version}`],
+        [
+          "-m",
+          "pip",
+          "download",
+          "--no-deps",
+          "--only-binary=:all:",
+          "--dest",
+          work,
+          `lightgbm==${pin.version}`,
+        ],
         { stdio: quiet ? "pipe" : "inherit", env: { ...process.env, PIP_RETRIES: "0", PIP_TIMEOUT: "15" } },
       );
     } catch (err) {
-      throw new InstallError(`could not download lightgbm==${pin.version} with pip (${err.message.split("\n")[0]}).`, [
-        `Install Python 3 with pip and make sure \`python3 -m pip download --no-deps lightgbm==${pin.version}\` works.`,
-        "Or set LIGHTGBM_LIB=/path/to/lib_lightgbm.so to use a library you already have, e.g. the one inside",
-        '  an installed Python package: python3 -c "import lightgbm, os; print(os.path.dirname(lightgbm.__file__))"',
-        "Or set LIGHTGBM_NODE_SKIP_NATIVE=1 to skip the addon and use the pure TypeScript engine only.",
-      ]);
+      throw new InstallError(
+        `could not download lightgbm==${pin.version} with pip (${err.message.split("\n")[0]}).`,
+        [
+          `Install Python 3 with pip and make sure \`python3 -m pip download --no-deps lightgbm==${pin.version}\` works.`,
+          "Or set LIGHTGBM_LIB=/path/to/lib_lightgbm.so to use a library you already have, e.g. the one inside",
+          '  an installed Python package: python3 -c "import lightgbm, os; print(os.path.dirname(lightgbm.__file__))"',
+          "Or set LIGHTGBM_NODE_SKIP_NATIVE=1 to skip the addon and use the pure TypeScript engine only.",
+        ],
+      );
     }
     const wheel = readdirSync(work).find((f) => f.endsWith(".whl"));
-    if (!wheel) throw new InstallError("pip reported success but no wheel was downloaded.", ["Run the pip command by hand."]);
+    if (!wheel)
+      throw new InstallError("pip reported success but no wheel was downloaded.", [
+        "Run the pip command by hand.",
+      ]);
     const digest = sha256(join(work, wheel));
     if (digest !== pin.wheelSha256) {
       throw new InstallError(
@@ -76,9 +91,10 @@ export function libraryFromWheel(pin, vendorDir, { quiet = true } = {}) {
     const libDigest = sha256(target);
     if (libDigest !== pin.librarySha256) {
       rmSync(target, { force: true });
-      throw new InstallError(`lib_lightgbm.so inside the verified wheel has an unexpected sha256 ${libDigest}.`, [
-        "Report this: the pinned checksums in scripts/lightgbm-pin.json do not match the official wheel.",
-      ]);
+      throw new InstallError(
+        `lib_lightgbm.so inside the verified wheel has an unexpected sha256 ${libDigest}.`,
+        ["Report this: the pinned checksums in scripts/lightgbm-pin.json do not match the official wheel."],
+      );
     }
     return { source: wheel, version: pin.version, sha256: libDigest, wheelSha256: digest };
   } finally {

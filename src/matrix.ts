@@ -13,7 +13,10 @@ export function toMatrix(rows: Float64Array | ArrayLike<number>[], ncol: number)
   if (rows instanceof Float64Array) {
     if (rows.length % ncol !== 0) {
       throw new ValidationError([
-        { field: "rows", message: `a Float64Array of ${rows.length} values is not a whole number of rows of ${ncol}` },
+        {
+          field: "rows",
+          message: `a Float64Array of ${rows.length} values is not a whole number of rows of ${ncol}`,
+        },
       ]);
     }
     return { data: rows, nrow: rows.length / ncol };
@@ -35,7 +38,10 @@ export function toMatrix(rows: Float64Array | ArrayLike<number>[], ncol: number)
       // null and undefined are missing values, as an empty CSV cell is; anything else must be a number.
       if (typeof v === "number") data[r * ncol + c] = v;
       else if (v == null) data[r * ncol + c] = Number.NaN;
-      else throw new ValidationError([{ field: `column ${c}`, row: r, message: `expected a number, got ${JSON.stringify(v)}` }]);
+      else
+        throw new ValidationError([
+          { field: `column ${c}`, row: r, message: `expected a number, got ${JSON.stringify(v)}` },
+        ]);
     }
   }
   return { data, nrow };

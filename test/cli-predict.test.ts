@@ -18,7 +18,9 @@ function lgbm(...args: string[]) {
 /** The zoo rows as a CSV with the columns reversed and an extra column the CLI must ignore. */
 function writeCsv(name: string): string {
   const c = loadZooCase(name);
-  const names = readFileSync(c.modelFile, "utf8").match(/^feature_names=(.*)$/m)![1].split(" ");
+  const names = readFileSync(c.modelFile, "utf8")
+    .match(/^feature_names=(.*)$/m)![1]
+    .split(" ");
   const order = names.map((_, i) => i).reverse();
   const lines = [["ignored", ...order.map((i) => names[i])].join(",")];
   for (let r = 0; r < c.nrow; r++) {
@@ -35,7 +37,13 @@ function writeCsv(name: string): string {
 
 function parseOutput(stdout: string): { header: string[]; values: Float64Array } {
   const [head, ...rows] = stdout.trim().split("\n");
-  return { header: head.split(","), values: Float64Array.from(rows.flatMap((r) => r.split(",")), Number) };
+  return {
+    header: head.split(","),
+    values: Float64Array.from(
+      rows.flatMap((r) => r.split(",")),
+      Number,
+    ),
+  };
 }
 
 describe("lgbm predict", () => {
@@ -58,7 +66,10 @@ describe("lgbm predict", () => {
     const reps = 1000; // 100k+ rows through the streaming path
     const csv = readFileSync(writeCsv("binary"), "utf8").trim().split("\n");
     const big = join(tmp, "big.csv");
-    writeFileSync(big, `${[csv[0], ...Array.from({ length: reps }, () => csv.slice(1)).flat()].join("\n")}\n`);
+    writeFileSync(
+      big,
+      `${[csv[0], ...Array.from({ length: reps }, () => csv.slice(1)).flat()].join("\n")}\n`,
+    );
     const out = join(tmp, "big-out.csv");
     await lgbm("predict", "-m", c.modelFile, "-i", big, "-o", out, "-t", "raw");
     const { header, values } = parseOutput(readFileSync(out, "utf8"));
@@ -89,7 +100,9 @@ describe("lgbm predict", () => {
 
   it("a bad --type is refused", async () => {
     const c = loadZooCase("binary");
-    const err = await lgbm("predict", "-m", c.modelFile, "-i", writeCsv("binary"), "-t", "proba").catch((e) => e);
+    const err = await lgbm("predict", "-m", c.modelFile, "-i", writeCsv("binary"), "-t", "proba").catch(
+      (e) => e,
+    );
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/--type must be one of/);
   });

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { explainLoadFailure } from "../src/native/binding.js";
 // @ts-expect-error: plain ESM script without types
 import { InstallError, libraryFromPath, libraryFromWheel, sha256 } from "../scripts/lightgbm-library.mjs";
+import { explainLoadFailure } from "../src/native/binding.js";
 
 const root = join(import.meta.dirname, "..");
 const pin = JSON.parse(readFileSync(join(root, "scripts/lightgbm-pin.json"), "utf8"));

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { NativeEngine } from "../src/engines/native.js";
 import { ModelParseError } from "../src/engines/js/errors.js";
+import { NativeEngine } from "../src/engines/native.js";
 import { DisposedError, LightGBMError, ValidationError } from "../src/errors.js";
 import { Model } from "../src/model.js";
 import { loadBinding } from "../src/native/binding.js";
@@ -24,7 +24,9 @@ function writeModel(name: string, text: string | Buffer): string {
 describe("predict arguments", () => {
   it("refuses a Float32Array instead of reading it as doubles", () => {
     expect(() => engine.predict(new Float32Array(c.ncol) as unknown as Float64Array, 1)).toThrow(TypeError);
-    expect(() => engine.predict(new Float32Array(c.ncol) as unknown as Float64Array, 1)).toThrow(/Float64Array/);
+    expect(() => engine.predict(new Float32Array(c.ncol) as unknown as Float64Array, 1)).toThrow(
+      /Float64Array/,
+    );
     expect(() => engine.predictRow(new Float32Array(c.ncol) as unknown as Float64Array)).toThrow(TypeError);
   });
 
@@ -38,7 +40,9 @@ describe("predict arguments", () => {
     const { Booster } = loadBinding();
     const b = new Booster("file", c.modelFile);
     try {
-      expect(() => b.predict(new Float64Array(10), 1, 10, 0, 0, -1, "")).toThrow(/ncol is 10 but the model has/);
+      expect(() => b.predict(new Float64Array(10), 1, 10, 0, 0, -1, "")).toThrow(
+        /ncol is 10 but the model has/,
+      );
       expect(() => b.predict(new Float64Array(c.ncol), 1.5, c.ncol, 0, 0, -1, "")).toThrow(/integer/);
       expect(() => b.predict(new Float64Array(c.ncol), -1, c.ncol, 0, 0, -1, "")).toThrow(RangeError);
       expect(() => b.predict(new Float64Array(c.ncol), 1, c.ncol, 7, 0, -1, "")).toThrow(/type/);
@@ -57,7 +61,9 @@ describe("predict arguments", () => {
     const model = await Model.load(c.modelFile);
     try {
       expect(() => model.predict([[1, 2]])).toThrow(ValidationError);
-      expect(() => model.predict([Array(c.ncol).fill("x")] as never)).toThrow(/row 0: column 0: expected a number/);
+      expect(() => model.predict([Array(c.ncol).fill("x")] as never)).toThrow(
+        /row 0: column 0: expected a number/,
+      );
       const row = Array.from(c.X.subarray(0, c.ncol));
       expect(model.predict([row])[0]).toBe(c.expected.normal![0]);
       expect(model.predict(new Float64Array(0)).length).toBe(0);

@@ -23,7 +23,12 @@ function trainTiny(params: string) {
 describe("LightGBM log routing", () => {
   it("forwards LightGBM's lines to the logger set with setLogger", () => {
     const lines: string[] = [];
-    setLogger({ debug: (m) => lines.push(m), info: (m) => lines.push(m), warn: (m) => lines.push(m), error() {} });
+    setLogger({
+      debug: (m) => lines.push(m),
+      info: (m) => lines.push(m),
+      warn: (m) => lines.push(m),
+      error() {},
+    });
     trainTiny("objective=binary verbose=1 num_threads=1");
     flushNativeLogs();
     expect(lines.some((l) => l.startsWith("[LightGBM] [Info]"))).toBe(true);

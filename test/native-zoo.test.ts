@@ -42,7 +42,9 @@ describe.each(zooNames())("native engine on zoo model %s", (name) => {
         const width = engine.outputWidth({ type });
         for (let r = 0; r < c.nrow; r++) {
           const row = engine.predictRow(c.X.subarray(r * c.ncol, (r + 1) * c.ncol), { type });
-          expect(firstDifference(row, want.subarray(r * width, (r + 1) * width)), `${type} row ${r}`).toBe(-1);
+          expect(firstDifference(row, want.subarray(r * width, (r + 1) * width)), `${type} row ${r}`).toBe(
+            -1,
+          );
         }
       }
     } finally {

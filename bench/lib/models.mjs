@@ -23,7 +23,8 @@ export function rng(seed) {
 export function syntheticRows(nrow, ncol = 40, seed = 1) {
   const rand = rng(seed);
   const data = new Float64Array(nrow * ncol);
-  for (let i = 0; i < data.length; i++) data[i] = (i % ncol) % 13 === 5 && rand() < 0.05 ? Number.NaN : rand() * 10 - 5;
+  for (let i = 0; i < data.length; i++)
+    data[i] = (i % ncol) % 13 === 5 && rand() < 0.05 ? Number.NaN : rand() * 10 - 5;
   return data;
 }
 

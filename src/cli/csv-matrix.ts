@@ -24,7 +24,9 @@ export function parseCell(cell: string, row: number, column: string): number {
   if (isMissingCell(cell)) return Number.NaN;
   const v = Number(cell);
   if (Number.isNaN(v) || cell.trim() === "") {
-    throw new ValidationError([{ field: column, row, message: `expected a number, got ${JSON.stringify(cell)}` }]);
+    throw new ValidationError([
+      { field: column, row, message: `expected a number, got ${JSON.stringify(cell)}` },
+    ]);
   }
   return v;
 }
@@ -55,7 +57,8 @@ export async function* csvMatrixChunks(
       nrow = 0;
     }
   }
-  if (!columnOf) throw new ValidationError([{ field: "input", message: "the CSV is empty: expected a header row" }]);
+  if (!columnOf)
+    throw new ValidationError([{ field: "input", message: "the CSV is empty: expected a header row" }]);
   if (nrow > 0) yield { data: data.subarray(0, nrow * ncol), nrow, firstRow: row - nrow };
 }
 

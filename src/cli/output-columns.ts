@@ -11,17 +11,24 @@ export function outputColumns(info: ModelInfo, options: PredictOptions): string[
     case "raw":
       return perClass("raw");
     case "leaf": {
-      const { start, count } = iterationRange(info.numIterations, options.startIteration, options.numIterations);
+      const { start, count } = iterationRange(
+        info.numIterations,
+        options.startIteration,
+        options.numIterations,
+      );
       const cols: string[] = [];
       for (let it = start; it < start + count; it++) {
-        for (let t = 0; t < info.numTreePerIteration; t++) cols.push(`leaf_${it * info.numTreePerIteration + t}`);
+        for (let t = 0; t < info.numTreePerIteration; t++)
+          cols.push(`leaf_${it * info.numTreePerIteration + t}`);
       }
       return cols;
     }
     case "contrib": {
       const names = [...info.featureNames.map((f) => `${f}_contrib`), "bias"];
       if (info.numTreePerIteration === 1) return names;
-      return Array.from({ length: info.numTreePerIteration }, (_, c) => names.map((n) => `class_${c}_${n}`)).flat();
+      return Array.from({ length: info.numTreePerIteration }, (_, c) =>
+        names.map((n) => `class_${c}_${n}`),
+      ).flat();
     }
   }
 }

@@ -5,6 +5,8 @@
  * category the training data never had, or a number field given text), then one for missing values.
  */
 import type { FieldSpec, Spec, Stats } from "../bundle/spec.js";
+// The bundle's own binning rule, so live values land in the same bins as the reference's.
+import { binOf } from "../bundle/stats.js";
 
 export type BinningKind = "numeric" | "category";
 
@@ -29,18 +31,6 @@ export interface Binning {
 
 /** Total bins of a binning, including unknown and missing. */
 export const width = (b: Binning): number => b.size + 2;
-
-/** Index of the bin of v: the first edge >= v (binary search), or the last bin (same rule as the bundle's stats). */
-export function binOf(edges: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (v <= edges[mid]) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
 
 const fmt = (x: number) => String(Number(x.toPrecision(4)));
 

@@ -138,12 +138,16 @@ export class NativeEngine implements Engine {
       throw new TypeError("row must be a Float64Array (convert other arrays with Float64Array.from)");
     }
     if (row.length !== this.info.numFeatures) {
-      throw new RangeError(`row has ${row.length} values but the model has ${this.info.numFeatures} features`);
+      throw new RangeError(
+        `row has ${row.length} values but the model has ${this.info.numFeatures} features`,
+      );
     }
-    const path =
-      options.type === undefined && options.startIteration === undefined && options.numIterations === undefined
-        ? (this.defaultRow ??= this.rowPath(options))
-        : this.rowPath(options);
+    const isDefault =
+      options.type === undefined &&
+      options.startIteration === undefined &&
+      options.numIterations === undefined;
+    if (isDefault && this.defaultRow === undefined) this.defaultRow = this.rowPath(options);
+    const path = isDefault && this.defaultRow !== undefined ? this.defaultRow : this.rowPath(options);
     path.input.set(row);
     try {
       path.predictor.run(); // no closure here: this is the hottest call in the SDK
@@ -214,13 +218,16 @@ function predictType(options: PredictOptions): number {
   const type = options.type ?? "normal";
   const code = PREDICT_TYPE[type];
   if (code === undefined) {
-    throw new RangeError(`type must be one of ${Object.keys(PREDICT_TYPE).join(", ")}, got ${JSON.stringify(type)}`);
+    throw new RangeError(
+      `type must be one of ${Object.keys(PREDICT_TYPE).join(", ")}, got ${JSON.stringify(type)}`,
+    );
   }
   return code;
 }
 
 function checkThreads(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new RangeError(`numThreads must be an integer >= 1, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new RangeError(`numThreads must be an integer >= 1, got ${n}`);
   return n;
 }
 

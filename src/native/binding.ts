@@ -106,7 +106,9 @@ let failure: NativeUnavailableError | undefined;
 export function explainLoadFailure(err: Error): NativeUnavailableError {
   const fixes: string[] = [];
   if (!existsSync(libraryPath)) {
-    fixes.push(`lib_lightgbm.so is missing at ${libraryPath}: run \`npm install\` (or \`node scripts/install.mjs\`)`);
+    fixes.push(
+      `lib_lightgbm.so is missing at ${libraryPath}: run \`npm install\` (or \`node scripts/install.mjs\`)`,
+    );
     fixes.push("or set LIGHTGBM_LIB=/path/to/lib_lightgbm.so and run `node scripts/install.mjs`");
   }
   if (!existsSync(addonPath)) {

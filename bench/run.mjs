@@ -180,13 +180,16 @@ for (const m of models) {
   // Single rows cycle through 1,024 distinct rows: one repeated row lets the CPU's branch predictor learn
   // its path through every tree, which flatters compiled code and is not what a server sees.
   const ncolRows = info.numFeatures;
-  const rowViews = Array.from({ length: 1024 }, (_, r) => data.subarray(r * ncolRows, (r + 1) * ncolRows));
+  const distinct = Math.min(1024, data.length / ncolRows);
+  const rowViews = Array.from({ length: distinct }, (_, r) =>
+    data.subarray(r * ncolRows, (r + 1) * ncolRows),
+  );
   for (const nrow of SIZES) {
     const batch = data.subarray(0, nrow * info.numFeatures);
     const perEngine = {};
     for (const v of variants) {
       let next = 0;
-      const fn = nrow === 1 ? () => v.row(rowViews[next++ & 1023]) : () => v.batch(batch, nrow);
+      const fn = nrow === 1 ? () => v.row(rowViews[next++ % distinct]) : () => v.batch(batch, nrow);
       perEngine[v.name] = measure(`${v.name} x${nrow}`, fn, nrow);
     }
     const n1 = perEngine[variants[0].name].rowsPerSec;

@@ -8,22 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSpec, stringifySpec } from "../src/bundle/spec.js";
 import { ValidationError } from "../src/errors.js";
 import { Model } from "../src/model.js";
+import { HR_RECORD } from "./helpers/records.js";
 import { loadZooCase } from "./helpers/zoo.js";
 
 const root = join(import.meta.dirname, "..");
 const bundle = join(root, "models/hr-attrition");
 const tmp = mkdtempSync(join(tmpdir(), "lgbm-bundle-"));
-const good = {
-  satisfaction_level: 0.38,
-  last_evaluation: 0.53,
-  number_project: 2,
-  average_montly_hours: 157,
-  time_spend_company: 3,
-  Work_accident: 0,
-  promotion_last_5years: 0,
-  sales: "support",
-  salary: "low",
-};
+const good = { ...HR_RECORD, sales: "support" };
 
 /** hr.csv as records with typed values, as a JSON client would send them (plus the target column). */
 function hrRecords(): Record<string, unknown>[] {

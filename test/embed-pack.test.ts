@@ -9,23 +9,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { Model } from "../src/model.js";
+import { HR_RECORD } from "./helpers/records.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
 const lib = join(root, "vendor/lightgbm/lib_lightgbm.so");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-const record = {
-  satisfaction_level: 0.38,
-  last_evaluation: 0.53,
-  number_project: 2,
-  average_montly_hours: 157,
-  time_spend_company: 3,
-  Work_accident: 0,
-  promotion_last_5years: 0,
-  sales: "sales",
-  salary: "low",
-};
+const record = HR_RECORD;
 
 const consumer = `
 import { readFileSync } from "node:fs";
@@ -89,7 +80,7 @@ describe.skipIf(!existsSync(lib) || !existsSync(join(root, "dist/index.js")))(
       const { stdout } = await run(process.execPath, ["check.mjs"], { cwd: tmp, env });
       const got = JSON.parse(stdout);
       const model = await Model.load(join(root, "models/hr-attrition"), { engine: "native" });
-      const want = model.predict(record) as { prediction: number; probability: number };
+      const want = model.predict(record) as unknown as { prediction: number; probability: number };
       model.dispose();
       expect(got).toMatchObject({ nativeAvailable: true, engine: "native" });
       expect(got.native).toEqual(want);

@@ -6,18 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Encoder } from "../src/bundle/encoder.js";
 import { ValidationError, type ValidationIssue } from "../src/errors.js";
 import { Model } from "../src/model.js";
+import { HR_RECORD } from "./helpers/records.js";
 
-const good = {
-  satisfaction_level: 0.38,
-  last_evaluation: 0.53,
-  number_project: 2,
-  average_montly_hours: 157,
-  time_spend_company: 3,
-  Work_accident: 0,
-  promotion_last_5years: 0,
-  sales: "support",
-  salary: "low",
-};
+const good = { ...HR_RECORD, sales: "support" };
 
 let model: Model;
 beforeAll(async () => {

@@ -450,7 +450,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(swagger, { mode: "static", specification: { document: document as never } });
     await app.register(swaggerUi, {
       routePrefix: "/docs",
-      uiConfig: { deepLinking: true, tryItOutEnabled: true, url: "/openapi.json" } as never,
+      // Models expanded: the page shows every input field of the record schema without a click.
+      uiConfig: {
+        deepLinking: true,
+        tryItOutEnabled: true,
+        url: "/openapi.json",
+        defaultModelsExpandDepth: 3,
+        defaultModelExpandDepth: 3,
+      } as never,
       staticCSP: false,
     });
     app.get("/openapi.json", async () => document);

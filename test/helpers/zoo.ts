@@ -7,8 +7,13 @@ import { join } from "node:path";
 
 export const ZOO_DIR = join(import.meta.dirname, "../fixtures/zoo");
 
-/** Expected outputs per predict type; null where LightGBM refuses the type (contrib on linear trees). */
-export type Outputs = Record<"normal" | "raw" | "leaf" | "contrib", Float64Array | null>;
+/** Expected outputs per predict type; contrib is null where LightGBM refuses it (linear trees). */
+export interface Outputs {
+  normal: Float64Array;
+  raw: Float64Array;
+  leaf: Float64Array;
+  contrib: Float64Array | null;
+}
 
 export interface ZooCase {
   name: string;
@@ -22,7 +27,8 @@ export interface ZooCase {
   iterations: { start: number; num: number } & Outputs;
 }
 
-function num(v: number | string): number {
+/** A fixture number: JSON has no NaN or Infinity, so the generator writes them as strings. */
+export function decodeNum(v: number | string): number {
   if (typeof v === "number") return v;
   if (v === "NaN") return Number.NaN;
   if (v === "Infinity") return Number.POSITIVE_INFINITY;
@@ -30,20 +36,23 @@ function num(v: number | string): number {
   throw new Error(`bad number in fixture: ${v}`);
 }
 
-const flat = (a: (number | string)[] | null) => (a === null ? null : Float64Array.from(a, num));
+const flat = (a: (number | string)[] | null) => (a === null ? null : Float64Array.from(a, decodeNum));
 
 function outputs(o: Record<string, (number | string)[] | null>): Outputs {
-  return { normal: flat(o.normal), raw: flat(o.raw), leaf: flat(o.leaf), contrib: flat(o.contrib) };
+  return { normal: flat(o.normal)!, raw: flat(o.raw)!, leaf: flat(o.leaf)!, contrib: flat(o.contrib) };
 }
 
 export function zooNames(): string[] {
-  return readdirSync(ZOO_DIR).sort();
+  return readdirSync(ZOO_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 }
 
 export function loadZooCase(name: string): ZooCase {
   const dir = join(ZOO_DIR, name);
   const raw = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"));
-  const X = Float64Array.from((raw.X as (number | string)[][]).flat(), num);
+  const X = Float64Array.from((raw.X as (number | string)[][]).flat(), decodeNum);
   return {
     name,
     modelFile: join(dir, "model.txt"),

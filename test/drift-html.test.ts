@@ -1,19 +1,16 @@
 // The HTML drift report: one self-contained file (no external resource), rendered by a real headless
 // Chromium, showing every field, worst first. The browser part skips when /usr/bin/chromium is missing
 // (CI installs it: apt-get install -y chromium).
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { analyzeFile } from "../src/drift/analyze.js";
 import { renderHtml } from "../src/drift/html.js";
+import { chromium, hasChromium } from "./helpers/chromium.js";
 
-const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
 const bundle = join(root, "models/hr-attrition");
-const CHROMIUM = "/usr/bin/chromium";
 const tmp = mkdtempSync(join(tmpdir(), "lgbm-drift-html-"));
 
 async function shiftedReport() {
@@ -30,26 +27,6 @@ async function shiftedReport() {
   const file = join(tmp, "shifted.csv");
   writeFileSync(file, `${head}\n${out.join("\n")}\n`);
   return analyzeFile(bundle, file);
-}
-
-function chromium(args: string[]) {
-  const profile = mkdtempSync(join(tmpdir(), "lgbm-chromium-"));
-  return run(
-    CHROMIUM,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${profile}`,
-      ...args,
-    ],
-    { maxBuffer: 64 << 20, timeout: 60_000 },
-  );
 }
 
 describe("HTML drift report", async () => {
@@ -82,7 +59,7 @@ describe("HTML drift report", async () => {
     expect(empty).not.toMatch(/NaN|Infinity/);
   });
 
-  it.skipIf(!existsSync(CHROMIUM))(
+  it.skipIf(!hasChromium)(
     "renders in headless Chromium with every field, worst first (skips without /usr/bin/chromium)",
     async () => {
       const { stdout: dom } = await chromium(["--dump-dom", `file://${file}`]);

@@ -31,3 +31,14 @@ export function maxAbsOrRelDiff(a: Float64Array, b: Float64Array): number {
   }
   return m;
 }
+
+const view = new DataView(new ArrayBuffer(8));
+/** The next double after x towards +inf (dir 1) or -inf (dir -1), like C's nextafter. */
+export function nextAfter(x: number, dir: 1 | -1): number {
+  if (!Number.isFinite(x)) return x;
+  if (x === 0) return dir * Number.MIN_VALUE;
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  view.setBigUint64(0, x > 0 === dir > 0 ? bits + 1n : bits - 1n);
+  return view.getFloat64(0);
+}

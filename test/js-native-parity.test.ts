@@ -13,7 +13,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Engine, PredictType } from "../src/engines/engine.js";
 import { NativeEngine } from "../src/engines/native.js";
 import { JsEngine } from "../src/js.js";
-import { firstNotIdentical, loadZoo, maxAbsOrRelDiff, maxRelDiff, zooNames } from "./js-fixtures.js";
+import {
+  firstNotIdentical,
+  loadZoo,
+  maxAbsOrRelDiff,
+  maxRelDiff,
+  nextAfter,
+  zooNames,
+} from "./js-fixtures.js";
 
 function nativeAvailable(): boolean {
   try {
@@ -23,16 +30,6 @@ function nativeAvailable(): boolean {
     console.warn(`native engine unavailable, skipping js/native parity: ${(err as Error).message}`);
     return false;
   }
-}
-
-const view = new DataView(new ArrayBuffer(8));
-function nextAfter(x: number, dir: 1 | -1): number {
-  if (!Number.isFinite(x)) return x;
-  if (x === 0) return dir * Number.MIN_VALUE;
-  view.setFloat64(0, x);
-  const bits = view.getBigUint64(0);
-  view.setBigUint64(0, x > 0 === dir > 0 ? bits + 1n : bits - 1n);
-  return view.getFloat64(0);
 }
 
 const KZ = Math.fround(1e-35);

@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsEngine, type ParsedModel, type ParsedTree } from "../src/js.js";
-import { firstNotIdentical, loadZoo, zooNames } from "./js-fixtures.js";
+import { firstNotIdentical, loadZoo, nextAfter, zooNames } from "./js-fixtures.js";
 
 const kZeroThreshold = Math.fround(1e-35);
 
@@ -102,16 +102,6 @@ function referenceRaw(m: ParsedModel, row: Float64Array): Float64Array {
 function referenceLeaves(m: ParsedModel, row: Float64Array): Float64Array {
   const x = cApiRow(row);
   return Float64Array.from(m.trees, (t) => (t.numLeaves > 1 ? getLeaf(t, x) : 0));
-}
-
-const view = new DataView(new ArrayBuffer(8));
-function nextAfter(x: number, dir: 1 | -1): number {
-  if (!Number.isFinite(x)) return x;
-  if (x === 0) return dir * Number.MIN_VALUE;
-  view.setFloat64(0, x);
-  const bits = view.getBigUint64(0);
-  view.setBigUint64(0, x > 0 === dir > 0 ? bits + 1n : bits - 1n);
-  return view.getFloat64(0);
 }
 
 const SPECIALS = [

@@ -1,13 +1,20 @@
 // The baseline for the SDK's speed targets: LightGBM's C API called directly from C++, on the same
 // model and the same row-major float64 buffer the JS bench uses (read from a file it writes).
 //
-//   direct_bench <model.txt> <rows.f64> <ncol> batch <nrow> <reps> <threads>
-//   direct_bench <model.txt> <rows.f64> <ncol> row <nrow> <reps>
-// Prints one JSON line: {"mode", "nrow", "seconds", "calls", "rowsPerSec", "nsPerCall"}.
+//   direct_bench <model.txt> <rows.f64> <ncol> <nrow>
+//
+// It loads once, then serves timing rounds on request, so that bench/native.mjs can alternate short
+// SDK and C++ rounds in the same seconds (this machine's noise swamps a 10% difference otherwise).
+// Each stdin line asks for one round and gets one JSON line back:
+//   row <reps> <n>             reps passes of LGBM_BoosterPredictForMatSingleRowFast over the first n rows
+//   batch <reps> <threads>     reps calls of LGBM_BoosterPredictForMat on all nrow rows
+// -> {"mode", "seconds", "calls", "rowsPerSec", "nsPerCall", "sink"}
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,15 +28,12 @@ static void check(int rc, const char* what) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 7) {
-    std::fprintf(stderr, "usage: direct_bench model rows.f64 ncol batch|row nrow reps [threads]\n");
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: direct_bench model.txt rows.f64 ncol nrow  (then rounds on stdin)\n");
     return 2;
   }
-  const std::string mode = argv[4];
   const int ncol = std::atoi(argv[3]);
-  const int nrow = std::atoi(argv[5]);
-  const int reps = std::atoi(argv[6]);
-  const int threads = argc > 7 ? std::atoi(argv[7]) : 1;
+  const int nrow = std::atoi(argv[4]);
   std::ifstream in(argv[2], std::ios::binary);
   std::vector<double> data(static_cast<size_t>(nrow) * ncol);
   in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data.size() * sizeof(double)));
@@ -43,43 +47,56 @@ int main(int argc, char** argv) {
   int64_t width = 0;
   check(LGBM_BoosterCalcNumPredict(booster, 1, C_API_PREDICT_NORMAL, 0, -1, &width), "calc");
   std::vector<double> out(static_cast<size_t>(width) * nrow);
-  const std::string params = "num_threads=" + std::to_string(threads);
+  FastConfigHandle fc = nullptr;
+  check(LGBM_BoosterPredictForMatSingleRowFastInit(booster, C_API_PREDICT_NORMAL, 0, -1, C_API_DTYPE_FLOAT64, ncol,
+                                                   "num_threads=1", &fc),
+        "fast init");
   int64_t len = 0;
-  double sink = 0;
+  // warm-up: the first rows once
+  for (int i = 0; i < nrow && i < 1000; i++) check(LGBM_BoosterPredictForMatSingleRowFast(fc, &data[i * ncol], &len, out.data()), "row");
+
   using clock = std::chrono::steady_clock;
-  clock::time_point t0;
-  long long calls = 0;
-  if (mode == "batch") {
-    // one warm-up call, then timed reps
-    check(LGBM_BoosterPredictForMat(booster, data.data(), C_API_DTYPE_FLOAT64, nrow, ncol, 1, C_API_PREDICT_NORMAL, 0,
-                                    -1, params.c_str(), &len, out.data()),
-          "predict");
-    t0 = clock::now();
-    for (int r = 0; r < reps; r++, calls++) {
-      check(LGBM_BoosterPredictForMat(booster, data.data(), C_API_DTYPE_FLOAT64, nrow, ncol, 1, C_API_PREDICT_NORMAL,
-                                      0, -1, params.c_str(), &len, out.data()),
-            "predict");
-      sink += out[0];
-    }
-  } else {
-    FastConfigHandle fc = nullptr;
-    check(LGBM_BoosterPredictForMatSingleRowFastInit(booster, C_API_PREDICT_NORMAL, 0, -1, C_API_DTYPE_FLOAT64, ncol,
-                                                     "num_threads=1", &fc),
-          "fast init");
-    for (int i = 0; i < nrow; i++) check(LGBM_BoosterPredictForMatSingleRowFast(fc, &data[i * ncol], &len, out.data()), "row");
-    t0 = clock::now();
-    for (int r = 0; r < reps; r++) {
-      for (int i = 0; i < nrow; i++, calls++) {
-        check(LGBM_BoosterPredictForMatSingleRowFast(fc, &data[static_cast<size_t>(i) * ncol], &len, out.data()), "row");
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream words(line);
+    std::string mode;
+    int reps = 1;
+    int arg = 1;  // threads (batch) or rows (row)
+    words >> mode >> reps >> arg;
+    double sink = 0;
+    long long calls = 0;
+    double rows = 0;
+    clock::time_point t0 = clock::now();
+    if (mode == "batch") {
+      const std::string params = "num_threads=" + std::to_string(arg);
+      for (int r = 0; r < reps; r++, calls++) {
+        check(LGBM_BoosterPredictForMat(booster, data.data(), C_API_DTYPE_FLOAT64, nrow, ncol, 1, C_API_PREDICT_NORMAL,
+                                        0, -1, params.c_str(), &len, out.data()),
+              "predict");
         sink += out[0];
       }
+      rows = static_cast<double>(nrow) * reps;
+    } else if (mode == "row") {
+      const int n = arg < 1 || arg > nrow ? nrow : arg;
+      for (int r = 0; r < reps; r++) {
+        for (int i = 0; i < n; i++, calls++) {
+          check(LGBM_BoosterPredictForMatSingleRowFast(fc, &data[static_cast<size_t>(i) * ncol], &len, out.data()),
+                "row");
+          sink += out[0];
+        }
+      }
+      rows = static_cast<double>(calls);
+    } else {
+      std::fprintf(stderr, "unknown round: %s\n", line.c_str());
+      return 2;
     }
-    LGBM_FastConfigFree(fc);
+    double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    std::printf(
+        "{\"mode\":\"%s\",\"seconds\":%.6f,\"calls\":%lld,\"rowsPerSec\":%.1f,\"nsPerCall\":%.1f,\"sink\":%g}\n",
+        mode.c_str(), seconds, calls, rows / seconds, seconds * 1e9 / calls, sink);
+    std::fflush(stdout);
   }
-  double seconds = std::chrono::duration<double>(clock::now() - t0).count();
-  double rows = mode == "batch" ? static_cast<double>(nrow) * reps : static_cast<double>(calls);
-  std::printf("{\"mode\":\"%s\",\"nrow\":%d,\"seconds\":%.6f,\"calls\":%lld,\"rowsPerSec\":%.1f,\"nsPerCall\":%.1f,\"sink\":%g}\n",
-              mode.c_str(), nrow, seconds, calls, rows / seconds, seconds * 1e9 / calls, sink);
+  LGBM_FastConfigFree(fc);
   LGBM_BoosterFree(booster);
   return 0;
 }

@@ -31,7 +31,7 @@ void DeleteCell(napi_env, void* data, void*) { delete static_cast<std::shared_pt
 }  // namespace
 
 Napi::Function RowPredictor::Init(Napi::Env env) {
-  return DefineClass(env, "RowPredictor", {InstanceMethod<&RowPredictor::Dispose>("dispose")});
+  return DefineClass(env, "RowPredictor", {InstanceMethod<&RowPredictor::Dispose>("dispose"), InstanceMethod<&RowPredictor::RunMany>("runMany")});
 }
 
 RowPredictor::RowPredictor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RowPredictor>(info) {
@@ -59,6 +59,7 @@ RowPredictor::RowPredictor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ro
         LGBM_BoosterPredictForMatSingleRowFastInit(state_->handle, type, start, num, C_API_DTYPE_FLOAT64,
                                                    state_->numFeatures, "num_threads=1", &cell_->fast),
         "preparing single-row prediction");
+  width_ = width;
   input_ = Napi::Persistent(input.As<Napi::Object>());
   output_ = Napi::Persistent(output.As<Napi::Object>());
   cell_->in = input.Data();
@@ -80,6 +81,31 @@ void RowPredictor::Release() {
   if (cell_->fast) LGBM_FastConfigFree(cell_->fast);  // before our share of the booster it points into
   cell_->fast = nullptr;
   state_.reset();
+}
+
+Napi::Value RowPredictor::RunMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!cell_->fast) {
+    Napi::Error err = Napi::Error::New(env, "the model has been disposed");
+    err.Value().Set("code", Napi::String::New(env, "ERR_DISPOSED"));
+    throw err;
+  }
+  Napi::Float64Array data = Float64ArrayArg(info, 0, "data");
+  const int64_t ncol = state_->numFeatures;
+  const int64_t nrow = IntArg(info, 1, "nrow", 0, INT32_MAX);
+  if (static_cast<int64_t>(data.ElementLength()) != nrow * ncol) {
+    throw ArgRangeError(env, "data has " + std::to_string(data.ElementLength()) + " values, expected nrow * ncol = " +
+                                 std::to_string(nrow * ncol));
+  }
+  Napi::Float64Array out = Napi::Float64Array::New(env, static_cast<size_t>(nrow * width_));
+  const double* in = data.Data();
+  double* res = out.Data();
+  int64_t len = 0;
+  for (int64_t r = 0; r < nrow; r++) {
+    Check(env, LGBM_BoosterPredictForMatSingleRowFast(cell_->fast, in + r * ncol, &len, res + r * width_),
+          "predicting a row");
+  }
+  return out;
 }
 
 Napi::Value RowPredictor::Dispose(const Napi::CallbackInfo& info) {

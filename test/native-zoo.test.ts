@@ -1,7 +1,7 @@
 // The native engine against LightGBM's Python package on every zoo model: the same library, so every
 // predict type must match bit for bit, in batch, async and single-row paths.
 import { describe, expect, it } from "vitest";
-import { NativeEngine } from "../src/engines/native.js";
+import { NativeEngine, SMALL_BATCH_ROWS } from "../src/engines/native.js";
 import { firstDifference, loadZooCase, zooNames } from "./helpers/zoo.js";
 
 const types = ["normal", "raw", "leaf", "contrib"] as const;
@@ -46,6 +46,42 @@ describe.each(zooNames())("native engine on zoo model %s", (name) => {
             -1,
           );
         }
+      }
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it("small batches (the C++ loop over the single-row path) match LightGBM on both sides of the cutoff", () => {
+    const engine = NativeEngine.fromFile(c.modelFile);
+    try {
+      for (const type of types) {
+        const want = c.expected[type];
+        const width = engine.outputWidth({ type });
+        for (const n of [1, 2, 7, SMALL_BATCH_ROWS, SMALL_BATCH_ROWS + 1].filter((k) => k <= c.nrow)) {
+          for (const first of [0, c.nrow - n]) {
+            const X = c.X.subarray(first * c.ncol, (first + n) * c.ncol);
+            if (want === null) {
+              expect(() => engine.predict(X, n, { type }), `${type} n=${n}`).toThrow(
+                /LightGBM|not supported|linear/i,
+              );
+              continue;
+            }
+            const got = engine.predict(X, n, { type });
+            expect(
+              firstDifference(got, want.subarray(first * width, (first + n) * width)),
+              `${type} n=${n}`,
+            ).toBe(-1);
+          }
+        }
+      }
+      const opts = { startIteration: c.iterations.start, numIterations: c.iterations.num };
+      for (const type of types) {
+        const want = c.iterations[type];
+        if (want === null) continue;
+        const width = engine.outputWidth({ ...opts, type });
+        const got = engine.predict(c.X.subarray(0, 5 * c.ncol), 5, { ...opts, type });
+        expect(firstDifference(got, want.subarray(0, 5 * width)), `iterations ${type}`).toBe(-1);
       }
     } finally {
       engine.dispose();

@@ -41,6 +41,9 @@ function call<T>(fn: () => T): T {
 }
 
 /** Predict calls are hot: LightGBM logs nothing on success, so logs are only forwarded on failure. */
+/** Up to this many rows, predict() loops the single-row path in C++ (measured break-even: ~32-64 rows). */
+export const SMALL_BATCH_ROWS = 32;
+
 function hot<T>(fn: () => T): T {
   try {
     return fn();
@@ -116,6 +119,13 @@ export class NativeEngine implements Engine {
 
   predict(data: Float64Array, nrow: number, options: PredictOptions = {}): Float64Array {
     const [type, start, num, params] = this.args(options);
+    // A few rows go through the single-row FastConfig, looped in C++: LGBM_BoosterPredictForMat builds a
+    // Predictor and parses its parameters on every call (~8 µs), which dominates small batches (the
+    // server's micro-batches). Same values either way (test/native-zoo.test.ts).
+    if (nrow > 0 && nrow <= SMALL_BATCH_ROWS) {
+      const path = this.pathFor(options);
+      return hot(() => path.predictor.runMany(data, nrow));
+    }
     return hot(() => this.booster.predict(data, nrow, this.info.numFeatures, type, start, num, params));
   }
 
@@ -142,12 +152,7 @@ export class NativeEngine implements Engine {
         `row has ${row.length} values but the model has ${this.info.numFeatures} features`,
       );
     }
-    const isDefault =
-      options.type === undefined &&
-      options.startIteration === undefined &&
-      options.numIterations === undefined;
-    if (isDefault && this.defaultRow === undefined) this.defaultRow = this.rowPath(options);
-    const path = isDefault && this.defaultRow !== undefined ? this.defaultRow : this.rowPath(options);
+    const path = this.pathFor(options);
     path.input.set(row);
     try {
       path.predictor.run(); // no closure here: this is the hottest call in the SDK
@@ -167,6 +172,19 @@ export class NativeEngine implements Engine {
     }
     out.set(src);
     return out;
+  }
+
+  /** The single-row path for these options; the default one without building a key. */
+  private pathFor(options: PredictOptions): RowPath {
+    if (
+      options.type === undefined &&
+      options.startIteration === undefined &&
+      options.numIterations === undefined
+    ) {
+      if (this.defaultRow === undefined) this.defaultRow = this.rowPath(options);
+      return this.defaultRow;
+    }
+    return this.rowPath(options);
   }
 
   private rowPath(options: PredictOptions): RowPath {

@@ -59,6 +59,8 @@ export interface NativeBooster {
  */
 export interface NativeRowPredictor {
   run(): void;
+  /** The same FastConfig over each row of a small row-major matrix: nrow * width values. */
+  runMany(data: Float64Array, nrow: number): Float64Array;
   dispose(): void;
 }
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
+import { MAX_API_KEY_BYTES } from "./auth.js";
 
 export type Profile = "development" | "test" | "acceptance" | "production";
 export const PROFILES: Profile[] = ["development", "test", "acceptance", "production"];
@@ -173,6 +174,14 @@ export function readApiKeys(env: NodeJS.ProcessEnv, file?: string): string[] {
       if (k && !k.startsWith("#")) keys.push(k);
     }
   }
+  keys.forEach((k, i) => {
+    const bytes = Buffer.byteLength(k, "utf8");
+    if (bytes > MAX_API_KEY_BYTES) {
+      throw new ConfigError(
+        `API key ${i + 1} is ${bytes} bytes; keys may be at most ${MAX_API_KEY_BYTES} bytes`,
+      );
+    }
+  });
   return keys;
 }
 

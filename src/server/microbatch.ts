@@ -51,12 +51,18 @@ export class MicroBatcher {
   }
 
   /**
-   * One request's records (array or columnar) to one result per row, in order. Throws the SDK's
-   * ValidationError synchronously-or-rejected when the input is bad; nothing else of that request runs.
+   * One request's records (array or columnar) to one result per row, in order. Rejects with the SDK's
+   * ValidationError when the input is bad; nothing else of that request runs. (Not an async function:
+   * that would add a promise per request on the server's hottest path.)
    */
-  async predict(input: RecordInput[] | Columnar): Promise<Result[]> {
-    const { data, nrow } = this.model.encode(input);
-    return this.predictEncoded(data, nrow);
+  predict(input: RecordInput[] | Columnar): Promise<Result[]> {
+    let encoded: { data: Float64Array; nrow: number };
+    try {
+      encoded = this.model.encode(input);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.predictEncoded(encoded.data, encoded.nrow);
   }
 
   predictEncoded(data: Float64Array, nrow: number): Promise<Result[]> {

@@ -7,6 +7,7 @@
 #include "dataset.h"
 #include "log_capture.h"
 #include "row_predictor.h"
+#include "stderr_hook.h"
 
 namespace lgbm_node {
 namespace {
@@ -20,6 +21,7 @@ Napi::Value TakeLogs(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InstallLogCallback();
+  RouteLightGBMStderr();
   auto* data = new AddonData();
   data->booster = Napi::Persistent(Booster::Init(env));
   data->dataset = Napi::Persistent(Dataset::Init(env));

@@ -13,7 +13,9 @@ std::mutex g_mutex;
 std::deque<std::string> g_lines;
 std::string g_partial;  // LightGBM may log a line in pieces; join until the newline.
 
-void OnLog(const char* msg) {
+}  // namespace
+
+void CaptureLogLine(const char* msg) {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_partial += msg;
   size_t nl;
@@ -26,6 +28,8 @@ void OnLog(const char* msg) {
   }
 }
 
+namespace {
+void OnLog(const char* msg) { CaptureLogLine(msg); }
 }  // namespace
 
 void InstallLogCallback() {

@@ -1,5 +1,5 @@
 // LightGBM's log lines go to the SDK logger, not raw to stdout.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { setLogger } from "../src/logger.js";
@@ -48,5 +48,25 @@ describe("LightGBM log routing", () => {
     `;
     const out = execFileSync(process.execPath, ["-e", script]).toString();
     expect(out).toMatch(/^done [1-9]\d*$/);
+  });
+
+  it("routes LightGBM's own [Fatal] lines (printed by Log::Fatal itself) to the logs, not stderr", () => {
+    // contrib on a linear-tree model: LightGBM prints "[LightGBM] [Fatal] ..." and throws.
+    const addon = JSON.stringify(join(import.meta.dirname, "../build/Release/lightgbm_node.node"));
+    const model = JSON.stringify(join(import.meta.dirname, "fixtures/zoo/linear/model.txt"));
+    const script = `
+      const { Booster, takeLogs } = require(${addon});
+      const b = new Booster("file", ${model});
+      const ncol = b.numFeatures();
+      let message = "no error";
+      try { b.predict(new Float64Array(ncol), 1, ncol, 3, 0, -1, "num_threads=1"); } catch (e) { message = e.message; }
+      process.stdout.write(JSON.stringify({ message, logs: takeLogs() }));
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("[LightGBM]");
+    const { message, logs } = JSON.parse(r.stdout);
+    expect(message).toMatch(/SHAP feature contributions is not implemented for linear trees/);
+    expect(logs).toContainEqual(expect.stringMatching(/^\[LightGBM\] \[Fatal\] Predicting SHAP/));
   });
 });

@@ -327,6 +327,10 @@ describe("auth", () => {
       expect(no.body.error).toMatch(/API key/);
       expect((await post(b, "/predict", CLASSIC, { authorization: "Bearer wrong" })).status).toBe(401);
       expect((await post(b, "/predict", CLASSIC, { authorization: "Basic k1" })).status).toBe(401);
+      // prefixes, extensions, case changes and over-long keys of a valid key are not that key
+      for (const k of ["k", "k12", "K1", "second-ke", "second-keyy", `second-key${"y".repeat(300)}`]) {
+        expect((await post(b, "/predict", CLASSIC, { authorization: `Bearer ${k}` })).status, k).toBe(401);
+      }
       const ok = await post(b, "/predict", CLASSIC, { authorization: "Bearer second-key" });
       expect(ok.status).toBe(200);
       expect(ok.headers.get("x-ratelimit-limit")).toBe("1000");
@@ -348,6 +352,11 @@ describe("auth", () => {
     } finally {
       await s.close();
     }
+  });
+  it("refuses API keys longer than 256 bytes at startup, naming the key", async () => {
+    await expect(start(HR, {}, { LGBM_API_KEYS: `ok,${"x".repeat(257)}` })).rejects.toThrow(
+      /API key 2 is 257 bytes; keys may be at most 256 bytes/,
+    );
   });
   it("production profile refuses to start without keys", async () => {
     await expect(start(HR, { profile: "production" })).rejects.toThrow(/requires API keys/);

@@ -16,11 +16,12 @@ import Fastify, {
   LogController,
 } from "fastify";
 import helmet from "helmet";
-import type { Logger } from "pino";
+import type { Bindings, ChildLoggerOptions, Logger } from "pino";
 import { registerDrift } from "../drift/fastify-plugin.js";
 import { ValidationError } from "../errors.js";
 import { ApiKeys } from "./auth.js";
 import type { ServerConfig } from "./config.js";
+import { LazyChildLogger } from "./lazy-logger.js";
 import type { Metrics } from "./metrics.js";
 import { buildOpenApi } from "./openapi.js";
 import type { PredictionLog } from "./prediction-log.js";
@@ -86,6 +87,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       disableRequestLogging: !config.logRequests,
       requestIdLogLabel: "reqId",
     }),
+    // Request loggers are made on first use (see lazy-logger.ts); with request logging on, every
+    // request logs, so the plain child is as cheap.
+    ...(config.logRequests
+      ? {}
+      : {
+          childLoggerFactory: (logger: unknown, bindings: Bindings, opts: ChildLoggerOptions) =>
+            new LazyChildLogger(logger as Logger, bindings, opts) as unknown as Logger,
+        }),
     bodyLimit: config.bodyLimit,
     requestIdHeader: false,
     genReqId: (req) => {

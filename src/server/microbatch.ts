@@ -124,6 +124,19 @@ export class MicroBatcher {
         off += p.data.length;
       }
     }
+    if (rows < this.asyncMinRows) {
+      // Small batches are predicted in place: settle the requests directly, without a promise chain.
+      let results: Result[];
+      try {
+        results = this.runSync(data, rows);
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      settle(batch, results);
+      if (this.queue.length > 0) this.schedule();
+      return;
+    }
     this.inFlight++;
     this.run(data, rows)
       .finally(() => {
@@ -131,26 +144,40 @@ export class MicroBatcher {
         if (this.queue.length > 0) this.schedule();
       })
       .then(
-        (results) => {
-          let off = 0;
-          for (const p of batch) {
-            p.resolve(batch.length === 1 ? results : results.slice(off, off + p.nrow));
-            off += p.nrow;
-          }
-        },
+        (results) => settle(batch, results),
         (err) => {
           for (const p of batch) p.reject(err);
         },
       );
   }
 
-  private async run(data: Float64Array, nrow: number): Promise<Result[]> {
+  private get asyncMinRows(): number {
+    return this.options.asyncMinRows ?? 64;
+  }
+
+  private runSync(data: Float64Array, nrow: number): Result[] {
     this.options.onBatch?.(nrow);
     if (nrow === 1) return this.model.toResults(this.model.predictRow(data), 1);
-    if (nrow < (this.options.asyncMinRows ?? 64)) {
-      return this.model.toResults(this.model.predictMatrix(data, nrow, { numThreads: 1 }), nrow);
-    }
+    return this.model.toResults(this.model.predictMatrix(data, nrow, { numThreads: 1 }), nrow);
+  }
+
+  private async run(data: Float64Array, nrow: number): Promise<Result[]> {
+    if (nrow < this.asyncMinRows) return this.runSync(data, nrow);
+    this.options.onBatch?.(nrow);
     const out = await this.model.predictMatrixAsync(data, nrow, { numThreads: this.options.numThreads });
     return this.model.toResults(out, nrow);
+  }
+}
+
+/** Each request of a batch gets its own rows of the results, in order. */
+function settle(batch: Pending[], results: Result[]): void {
+  if (batch.length === 1) {
+    batch[0].resolve(results);
+    return;
+  }
+  let off = 0;
+  for (const p of batch) {
+    p.resolve(results.slice(off, off + p.nrow));
+    off += p.nrow;
   }
 }

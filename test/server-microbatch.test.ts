@@ -1,0 +1,88 @@
+// The micro-batcher on the real shipped model: concurrent requests become one engine call, every request
+// gets exactly its own rows back, and a bad record or a failing engine call fails only what it should.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ValidationError } from "../src/errors.js";
+import { MicroBatcher } from "../src/server/microbatch.js";
+import { ServedModel } from "../src/server/sdk.js";
+import { CLASSIC, HR } from "./fixtures/server/helpers.js";
+
+let served: ServedModel;
+beforeAll(async () => {
+  served = await ServedModel.load(HR, { engine: "native" });
+});
+afterAll(() => served.dispose());
+
+const records = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ ...CLASSIC, satisfaction_level: (i % 90) / 100 + 0.1 }));
+
+function batcher(overrides: Partial<ConstructorParameters<typeof MicroBatcher>[1]> = {}) {
+  const sizes: number[] = [];
+  const b = new MicroBatcher(served, {
+    enabled: true,
+    maxBatchSize: 256,
+    maxWaitMs: 0,
+    numThreads: 1,
+    onBatch: (rows) => sizes.push(rows),
+    ...overrides,
+  });
+  return { b, sizes };
+}
+
+describe("MicroBatcher", () => {
+  // each size on both sides of the in-place / thread-pool cutoff (asyncMinRows 64)
+  it.each([2, 10, 63, 64, 200])(
+    "%i concurrent one-record requests: one engine call, each its own answer",
+    async (n) => {
+      const { b, sizes } = batcher();
+      const recs = records(n);
+      const want = served.toResults(served.predictMatrix(served.encode(recs).data, n), n);
+      const got = await Promise.all(recs.map((r) => b.predict([r])));
+      expect(sizes).toEqual([n]);
+      expect(got).toEqual(want.map((w) => [w]));
+    },
+  );
+
+  it("requests of several records keep their rows in order; a batch is cut at maxBatchSize", async () => {
+    const { b, sizes } = batcher({ maxBatchSize: 8 });
+    const recs = records(20);
+    const want = served.toResults(served.predictMatrix(served.encode(recs).data, 20), 20);
+    const parts = [recs.slice(0, 3), recs.slice(3, 8), recs.slice(8, 9), recs.slice(9, 20)];
+    const got = await Promise.all(parts.map((p) => b.predict(p)));
+    expect(got.flat()).toEqual(want);
+    expect(sizes.reduce((a, x) => a + x, 0)).toBe(20);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(11); // the 11-record request goes alone
+  });
+
+  it("a bad record fails only its own request", async () => {
+    const { b } = batcher();
+    const recs = records(5);
+    const outcomes = await Promise.allSettled([
+      b.predict([recs[0]]),
+      b.predict([{ ...recs[1], salary: "huge" }]),
+      b.predict([recs[2]]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
+  });
+
+  it("an engine failure rejects every request of that batch, in place and on the thread pool", async () => {
+    for (const n of [5, 100]) {
+      const model = await ServedModel.load(HR, { engine: "native" });
+      const b = new MicroBatcher(model, { enabled: true, maxBatchSize: 256, maxWaitMs: 0, numThreads: 1 });
+      const recs = records(n);
+      const pending = recs.map((r) => b.predict([r])); // encoded now, predicted on the next turn
+      model.dispose();
+      const outcomes = await Promise.allSettled(pending);
+      expect(
+        outcomes.every((o) => o.status === "rejected"),
+        `n=${n}`,
+      ).toBe(true);
+    }
+  });
+
+  it("without batching every request is its own engine call", async () => {
+    const { b, sizes } = batcher({ enabled: false });
+    await Promise.all(records(4).map((r) => b.predict([r])));
+    expect(sizes).toEqual([1, 1, 1, 1]);
+  });
+});

@@ -405,6 +405,19 @@ async function main() {
     "Server CPU per request (user + system time of 1-process servers, from /proc) does not depend on how much CPU the",
     "load generator takes from the same cores, so it is the steadier comparison with the bare fastify route.",
     "",
+    ...(headToHead.length
+      ? [
+          "Head to head with the bare fastify route (both servers up at once; alternating rounds; the goal's measurement):",
+          "",
+          "| connections | rounds × s | /predict / bare req/s (median) | range | bare req/s | /predict req/s | server CPU µs/req bare | ours |",
+          "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+          ...headToHead.map(
+            (h) =>
+              `| ${h.connections} | ${h.rounds} × ${h.secondsPerRound} | ${h.medianRatio.toFixed(2)} | ${h.minRatio.toFixed(2)}–${h.maxRatio.toFixed(2)} | ${h.bareRps} | ${h.oursRps} | ${h.bareCpuUsPerReq ?? ""} | ${h.oursCpuUsPerReq ?? ""} |`,
+          ),
+          "",
+        ]
+      : []),
     ...(goals.length ? ["Goals:", "", ...goals.map((g) => `- ${g}`), ""] : []),
     ...(notes.length ? ["Notes:", "", ...notes.map((n) => `- ${n}`), ""] : []),
   ].join("\n");

@@ -80,6 +80,24 @@ describe("MicroBatcher", () => {
     }
   });
 
+  it("a turn that brings only a few requests waits one more turn; a lone request does not wait", async () => {
+    const { b, sizes } = batcher();
+    const recs = records(5);
+    // two requests in this turn (the batcher's end-of-turn callback is queued first), three in the next
+    const first = recs.slice(0, 2).map((r) => b.predict([r]));
+    const later = new Promise<Promise<unknown>[]>((resolve) =>
+      setImmediate(() => resolve(recs.slice(2).map((r) => b.predict([r])))),
+    );
+    await Promise.all([...first, ...(await later)]);
+    expect(sizes).toEqual([5]);
+
+    const lone = batcher();
+    const one = lone.b.predict([recs[0]]);
+    const next = new Promise<unknown>((resolve) => setImmediate(() => resolve(lone.b.predict([recs[1]]))));
+    await Promise.all([one, await next]);
+    expect(lone.sizes).toEqual([1, 1]);
+  });
+
   it("without batching every request is its own engine call", async () => {
     const { b, sizes } = batcher({ enabled: false });
     await Promise.all(records(4).map((r) => b.predict([r])));

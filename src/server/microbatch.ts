@@ -3,12 +3,15 @@
  * its own request), concatenated and predicted in one native call, then split back in order.
  *
  * A batch is flushed as soon as the event loop has taken in what arrived in the same I/O turn
- * (setImmediate), or after `maxWaitMs` when that is set, or at once when `maxBatchSize` rows are
- * queued. While one batch runs on the thread pool (engine.predictAsync), the next one fills up, so
+ * (setImmediate; one turn later when that turn brought only a few requests), or after `maxWaitMs`
+ * when that is set, or at once when `maxBatchSize` rows are queued. While one batch runs on the thread pool (engine.predictAsync), the next one fills up, so
  * batches grow with load by themselves and a lone request waits for nothing. Small batches (under
  * `asyncMinRows` rows) are predicted synchronously: a thread-pool hop costs more than their prediction.
  */
 import type { Columnar, RecordInput, Result, ServedModel } from "./sdk.js";
+
+/** Batches smaller than this, under concurrent load, wait one more I/O turn (see onTurnEnd). */
+const DEFER_BELOW_ROWS = 12;
 
 export interface MicroBatchOptions {
   /** Batch concurrent requests (otherwise each request makes its own engine call). */
@@ -40,6 +43,7 @@ export class MicroBatcher {
   private queuedRows = 0;
   private inFlight = 0;
   private scheduled = false;
+  private deferred = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly maxInFlight: number;
 
@@ -91,8 +95,25 @@ export class MicroBatcher {
     if (this.options.maxWaitMs > 0) {
       this.timer = setTimeout(() => this.flush(), this.options.maxWaitMs);
     } else {
-      setImmediate(() => this.flush());
+      this.deferred = false;
+      setImmediate(() => this.onTurnEnd());
     }
+  }
+
+  /**
+   * End of the I/O turn that queued the first request. When that turn brought a few requests but a small
+   * batch (2 to DEFER_BELOW_ROWS - 1 rows), wait one more turn: the next poll phase brings more, and every
+   * engine call pays LightGBM's cold-cache start (~30 µs on the shipped model) once, whatever its size.
+   * Measured head to head: +3% req/s at 16 connections, +2% at 64, no change at 1 and 256. Waiting more
+   * turns, or for larger batches, cost more than it saved at 64 connections. A lone request goes at once.
+   */
+  private onTurnEnd(): void {
+    if (!this.deferred && this.queue.length > 1 && this.queuedRows < DEFER_BELOW_ROWS) {
+      this.deferred = true;
+      setImmediate(() => this.onTurnEnd());
+      return;
+    }
+    this.flush();
   }
 
   private flush(): void {

@@ -93,8 +93,8 @@ T* DynPtr(ElfW(Addr) base, ElfW(Addr) value) {
 
 bool PatchSlot(const Found& lib, void** slot, void* replacement) {
   auto at = reinterpret_cast<uintptr_t>(slot);
-  auto mask = ~static_cast<uintptr_t>(sysconf(_SC_PAGESIZE) - 1);
-  long page = sysconf(_SC_PAGESIZE);
+  const long page = sysconf(_SC_PAGESIZE);
+  const auto mask = ~static_cast<uintptr_t>(page - 1);
   // The loader makes only the whole pages of the RELRO range read-only (its end is rounded down).
   if (at < lib.relroStart || at >= (lib.relroEnd & mask)) {
     *slot = replacement;  // a writable GOT (no full RELRO)

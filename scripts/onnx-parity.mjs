@@ -15,6 +15,7 @@ const outFile = outIdx >= 0 ? process.argv[outIdx + 1] : join(root, "docs/onnx-p
 const { NativeEngine } = await import(join(root, "dist/engines/native.js"));
 const { OnnxEngine } = await import(join(root, "dist/engines/onnx/engine.js"));
 const { exportOnnxModel } = await import(join(root, "dist/engines/onnx/export.js"));
+const { mulberry32: rng } = await import(join(root, "dist/train/prng.js"));
 const { createRequire } = await import("node:module");
 const ortApi = createRequire(join(root, "package.json"))("onnxruntime-node");
 const ort = JSON.parse(
@@ -27,17 +28,6 @@ const decode = (v) =>
 const KZ = Math.fround(1e-35);
 const ADVERSARIAL = 2000;
 const threadsAll = availableParallelism();
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const view = new DataView(new ArrayBuffer(8));
 function next(x, dir) {

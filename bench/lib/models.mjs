@@ -7,17 +7,8 @@ import { fileURLToPath } from "node:url";
 export const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const cacheDir = join(root, "bench/.cache");
 
-/** A deterministic PRNG (mulberry32): the bench data must be the same on every run. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The bench data must be the same on every run: the SDK's seeded PRNG (mulberry32), from dist/.
+const { mulberry32: rng } = await import(join(root, "dist/train/prng.js"));
 
 /** Synthetic rows: 40 features, a few of them with missing values. */
 export function syntheticRows(nrow, ncol = 40, seed = 1) {

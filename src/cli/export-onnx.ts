@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { exportOnnxModel } from "../engines/onnx/export.js";
 import { resolveModelFile } from "../model.js";
+import { intOption } from "./options.js";
 
 export interface ExportOnnxCommandOptions {
   model: string;
@@ -33,14 +34,6 @@ export function register(program: Command): void {
     .action((opts: ExportOnnxCommandOptions) => {
       exportOnnxCommand(opts);
     });
-}
-
-function intOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n))
-    throw new RangeError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 function mlOpset(value: string | undefined): 3 | 5 {

@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import type { PredictOptions, PredictType } from "../engines/engine.js";
 import { Model } from "../model.js";
 import { csvMatrixChunks, openCsv } from "./csv-matrix.js";
+import { intOption } from "./options.js";
 import { outputColumns } from "./output-columns.js";
 import { csvRecordChunks, formatNamed, namedColumns, usesRecords } from "./predict-records.js";
 import { progressBar } from "./progress.js";
@@ -40,14 +41,6 @@ export function register(program: Command): void {
     .action(async (opts: PredictCommandOptions) => {
       await predictCommand(opts);
     });
-}
-
-function intOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n))
-    throw new RangeError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 export async function predictCommand(opts: PredictCommandOptions): Promise<void> {

@@ -4,6 +4,7 @@
  * /openapi.json and rendered by Swagger UI (/docs) and ReDoc (/redoc).
  */
 import type { ModelEntry } from "./registry.js";
+import { V2_DATATYPES } from "./v2.js";
 
 type Json = Record<string, unknown>;
 
@@ -239,23 +240,7 @@ export function buildOpenApi(entries: ModelEntry[], opts: OpenApiOptions): Json 
     properties: {
       name: { type: "string" },
       shape: { type: "array", items: { type: "integer" } },
-      datatype: {
-        type: "string",
-        enum: [
-          "BOOL",
-          "INT8",
-          "INT16",
-          "INT32",
-          "INT64",
-          "UINT8",
-          "UINT16",
-          "UINT32",
-          "UINT64",
-          "FP32",
-          "FP64",
-          "BYTES",
-        ],
-      },
+      datatype: { type: "string", enum: V2_DATATYPES },
       parameters: { type: "object" },
       data: { type: "array" },
     },

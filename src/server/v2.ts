@@ -35,6 +35,8 @@ const NUMERIC_TYPES = new Set([
   "FP32",
   "FP64",
 ]);
+/** Every tensor datatype the infer endpoint accepts (the OpenAPI document lists the same). */
+export const V2_DATATYPES = [...NUMERIC_TYPES, "BYTES"];
 
 interface Tensor {
   name: string;
@@ -84,7 +86,7 @@ export function parseInferRequest(body: unknown): InferRequest {
       throw new V2Error(`${where}: shape must be an array of non-negative integers`);
     }
     if (typeof x.datatype !== "string" || !(NUMERIC_TYPES.has(x.datatype) || x.datatype === "BYTES")) {
-      throw new V2Error(`${where}: datatype must be one of ${[...NUMERIC_TYPES, "BYTES"].join(", ")}`);
+      throw new V2Error(`${where}: datatype must be one of ${V2_DATATYPES.join(", ")}`);
     }
     if (x.datatype === "FP16")
       throw new V2Error(`${where}: FP16 is not supported in JSON; send FP32 or FP64`);

@@ -14,7 +14,7 @@ import {
 } from "../engine.js";
 import { type Evaluator, makeEvaluator } from "./evaluate.js";
 import { buildLayout, type Layout } from "./layout.js";
-import { type ParsedModel, parseModel } from "./parse.js";
+import { modelInfoOf, type ParsedModel, parseModel } from "./parse.js";
 import { makeShap, type Shap } from "./shap.js";
 import { type Transform, transformFor } from "./transform.js";
 
@@ -54,15 +54,7 @@ export class JsEngine implements Engine {
     this.layout = buildLayout(model);
     this.evaluator = makeEvaluator(this.layout);
     this.transform = model.objective === "" ? null : transformFor(model.objectiveLine);
-    this.info = {
-      numFeatures: model.numFeatures,
-      featureNames: model.featureNames.slice(),
-      numClasses: model.numClass,
-      numTreePerIteration: model.numTreePerIteration,
-      numIterations: model.numIterations,
-      objective: model.objective,
-      objectiveLine: model.objectiveLine,
-    };
+    this.info = modelInfoOf(model);
   }
 
   /** Loads a LightGBM text model. Throws ModelParseError (with `line`) for malformed text. */

@@ -8,6 +8,7 @@
  * No `node:` imports: this module is part of the browser-safe entry point.
  */
 
+import type { ModelInfo } from "../engine.js";
 import { ModelParseError } from "./errors.js";
 
 /** The model header: everything before the first `Tree=` line. */
@@ -306,6 +307,19 @@ function checkObjectiveParams(objectiveLine: string, numClass: number, line: num
 }
 
 /** Parses a whole LightGBM text model. */
+/** The engine metadata of a parsed model (the js and onnx engines both describe a model this way). */
+export function modelInfoOf(model: ParsedModel): ModelInfo {
+  return {
+    numFeatures: model.numFeatures,
+    featureNames: model.featureNames.slice(),
+    numClasses: model.numClass,
+    numTreePerIteration: model.numTreePerIteration,
+    numIterations: model.numIterations,
+    objective: model.objective,
+    objectiveLine: model.objectiveLine,
+  };
+}
+
 export function parseModel(text: string): ParsedModel {
   if (typeof text !== "string") throw new TypeError("model text must be a string");
   const r = new LineReader(stripBom(text));

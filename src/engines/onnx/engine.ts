@@ -20,7 +20,7 @@ import {
   outputWidthFor,
   type PredictOptions,
 } from "../engine.js";
-import { type ParsedModel, parseModel } from "../js/parse.js";
+import { modelInfoOf, type ParsedModel, parseModel } from "../js/parse.js";
 import { exportOnnxModel } from "./export.js";
 import {
   createPublicSession as createPublic,
@@ -57,15 +57,7 @@ export class OnnxEngine implements Engine {
     this.#threads = options.numThreads ?? 0;
     this.#sync = options.sync !== false && first.runSync !== undefined;
     this.#sessions.set(`0:${model.numIterations}`, first);
-    this.info = {
-      numFeatures: model.numFeatures,
-      featureNames: model.featureNames.slice(),
-      numClasses: model.numClass,
-      numTreePerIteration: model.numTreePerIteration,
-      numIterations: model.numIterations,
-      objective: model.objective,
-      objectiveLine: model.objectiveLine,
-    };
+    this.info = modelInfoOf(model);
   }
 
   /** Exports the model to ONNX and opens an onnxruntime session on it. */

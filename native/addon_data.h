@@ -10,6 +10,7 @@ struct AddonData {
   Napi::FunctionReference booster;
   Napi::FunctionReference dataset;
   Napi::FunctionReference rowPredictor;
+  Napi::FunctionReference packedForest;
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

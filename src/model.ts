@@ -121,6 +121,14 @@ export class Model {
     return this.#encoder.encode(input);
   }
 
+  /**
+   * Validates and encodes one record into `out` at `offset` (numFeatures values, all written): the
+   * allocation-free form of encode, for callers that batch rows in their own buffer.
+   */
+  encodeInto(record: InputRecord, out: Float64Array, offset: number): void {
+    this.#encoder.encodeOne(record, out, offset);
+  }
+
   /** The output transform alone: a "normal" prediction output of `nrow` rows → named results. */
   toResults(output: Float64Array, nrow: number): PredictionResult[] {
     return this.#output.toResults(output, nrow);

@@ -1,4 +1,5 @@
 /** Helpers shared by the js-* tests: the zoo loader (test/helpers/zoo.ts) and difference measures. */
+import type { JsEngine } from "../src/js.js";
 import { loadZooCase } from "./helpers/zoo.js";
 
 export { decodeNum, ZOO_DIR, type ZooCase, zooNames } from "./helpers/zoo.js";
@@ -41,4 +42,47 @@ export function nextAfter(x: number, dir: 1 | -1): number {
   const bits = view.getBigUint64(0);
   view.setBigUint64(0, x > 0 === dir > 0 ? bits + 1n : bits - 1n);
   return view.getFloat64(0);
+}
+
+export const KZ = Math.fround(1e-35);
+/** Values that probe every edge of LightGBM's decisions. */
+export const SPECIALS = [
+  Number.NaN,
+  0,
+  -0,
+  1e300,
+  -1e300,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  KZ,
+  -KZ,
+  nextAfter(KZ, 1),
+  nextAfter(-KZ, -1),
+  1e-36,
+  -1e-36,
+  Number.MIN_VALUE,
+  2 ** 31,
+  -(2 ** 31),
+  3e9,
+];
+
+/** Per feature: values worth probing (thresholds +- 1 ulp, categories around the bitsets). */
+export function probeValues(engine: JsEngine): number[][] {
+  const nf = engine.info.numFeatures;
+  const pools: Set<number>[] = Array.from({ length: nf }, () => new Set<number>());
+  for (const t of engine.model.trees) {
+    for (let i = 0; i < t.numLeaves - 1; i++) {
+      const f = t.splitFeature[i];
+      if ((t.decisionType[i] & 1) === 0) {
+        const v = t.threshold[i];
+        pools[f].add(v).add(nextAfter(v, 1)).add(nextAfter(v, -1));
+      } else {
+        const c = t.threshold[i];
+        const words = t.catBoundaries[c + 1] - t.catBoundaries[c];
+        for (let k = -2; k < words * 32 + 3; k++) pools[f].add(k);
+        pools[f].add(-0.5).add(0.5).add(1.999);
+      }
+    }
+  }
+  return pools.map((p) => [...p]);
 }

@@ -98,6 +98,75 @@ describe("MicroBatcher", () => {
     expect(lone.sizes).toEqual([1, 1]);
   });
 
+  // predictOne encodes straight into the batcher's shared buffer (grown past its first 64 rows here)
+  it.each([1, 2, 63, 64, 200])(
+    "%i concurrent predictOne requests: one engine call, each its own result",
+    async (n) => {
+      const { b, sizes } = batcher();
+      const recs = records(n);
+      const want = served.toResults(served.predictMatrix(served.encode(recs).data, n), n);
+      const got = await Promise.all(recs.map((r) => b.predictOne(r)));
+      expect(sizes).toEqual([n]);
+      expect(got).toEqual(want);
+    },
+  );
+
+  it("predictOne and predict mixed, with bad records between them: every good request its own rows", async () => {
+    const { b, sizes } = batcher();
+    const recs = records(12);
+    const want = served.toResults(served.predictMatrix(served.encode(recs).data, 12), 12);
+    const outcomes = await Promise.allSettled([
+      b.predictOne(recs[0]),
+      b.predictOne({ ...recs[1], salary: "huge" }), // fails after writing part of its row
+      b.predict(recs.slice(1, 4)),
+      b.predictOne({ ...recs[4], number_project: "many" }),
+      b.predictOne(recs[4]),
+      b.predict({
+        ...Object.fromEntries(
+          Object.keys(CLASSIC).map((k) => [k, recs.slice(5, 8).map((r) => r[k as keyof typeof r])]),
+        ),
+      }),
+      b.predict([recs[8], { ...recs[9], sales: 3 }]),
+      b.predictOne(recs[9]),
+      b.predict(recs.slice(10, 12)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const value = (i: number) => (outcomes[i] as PromiseFulfilledResult<unknown>).value;
+    expect(value(0)).toEqual(want[0]);
+    expect(value(2)).toEqual(want.slice(1, 4));
+    expect(value(4)).toEqual(want[4]);
+    expect(value(5)).toEqual(want.slice(5, 8));
+    expect(value(7)).toEqual(want[9]);
+    expect(value(8)).toEqual(want.slice(10, 12));
+    for (const i of [1, 3, 6]) {
+      expect((outcomes[i] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
+    }
+    expect(sizes).toEqual([11]);
+  });
+
+  it("requests queued while a batch runs on the thread pool are cut at maxBatchSize and keep their rows", async () => {
+    // asyncMinRows 4: batches of 4+ rows go to the thread pool, so the queue keeps growing meanwhile
+    const { b, sizes } = batcher({ maxBatchSize: 8, asyncMinRows: 4 });
+    const recs = records(50);
+    const want = served.toResults(served.predictMatrix(served.encode(recs).data, 50), 50);
+    const got = await Promise.all(
+      recs.map((r, i) => (i % 7 === 3 ? b.predict([r]).then((x) => x[0]) : b.predictOne(r))),
+    );
+    expect(got).toEqual(want);
+    expect(sizes.reduce((a, x) => a + x, 0)).toBe(50);
+    expect(Math.max(...sizes)).toBe(8);
+  });
+
   it("without batching every request is its own engine call", async () => {
     const { b, sizes } = batcher({ enabled: false });
     await Promise.all(records(4).map((r) => b.predict([r])));

@@ -10,7 +10,7 @@ const dist = (p) => join(root, "dist", p);
 export const ONNX_RAW_TOL = 1e-9;
 
 /**
- * Every engine variant: native with 1 thread and all threads, js, onnx with 1 thread and all threads.
+ * Every engine variant: native with 1 thread (with and without the packed-tree kernel) and all threads, js, onnx with 1 thread and all threads.
  * `row` is the engine's fastest single-row call (out buffer where the engine takes one).
  */
 export async function buildEngines(modelFile, text) {
@@ -20,8 +20,24 @@ export async function buildEngines(modelFile, text) {
   const all = availableParallelism();
   const variants = [];
   const add = (name, engine, threads, note) => variants.push({ name, engine, threads, note });
-  add("native-1t", NativeEngine.fromFile(modelFile, { numThreads: 1 }), 1, "LightGBM C API");
-  add(`native-${all}t`, NativeEngine.fromFile(modelFile, { numThreads: all }), all, "LightGBM C API");
+  add(
+    "native-1t",
+    NativeEngine.fromFile(modelFile, { numThreads: 1 }),
+    1,
+    "addon: packed-tree kernel (1-thread calls, single rows)",
+  );
+  add(
+    "native-1t-lightgbm",
+    NativeEngine.fromFile(modelFile, { numThreads: 1, packedTrees: false }),
+    1,
+    "addon: LightGBM C API only",
+  );
+  add(
+    `native-${all}t`,
+    NativeEngine.fromFile(modelFile, { numThreads: all }),
+    all,
+    "addon: LightGBM C API (single rows: packed-tree kernel)",
+  );
   add("js", JsEngine.fromString(text), 1, "pure TypeScript");
   add("onnx-1t", await OnnxEngine.fromString(text, { numThreads: 1 }), 1, "onnxruntime-node, sync run");
   add(

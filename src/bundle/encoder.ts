@@ -187,9 +187,15 @@ export class Encoder {
     if (!this.#encodeRecord(record, this.#scratch, 0)) throw new ValidationError(this.#explain(record));
   }
 
-  /** Encodes one record into `out` (length ncol, reusable). */
-  encodeOne(record: unknown, out: Float64Array = new Float64Array(this.ncol)): Float64Array {
-    if (!this.#encodeRecord(record, out, 0)) throw new ValidationError(this.#explain(record));
+  /**
+   * Encodes one record into `out` at `offset` (ncol values, every one written: the buffer can be
+   * reused). Throws ValidationError naming each bad field; the values written so far are then garbage.
+   */
+  encodeOne(record: unknown, out: Float64Array = new Float64Array(this.ncol), offset = 0): Float64Array {
+    if (!Number.isInteger(offset) || offset < 0 || offset + this.ncol > out.length) {
+      throw new RangeError(`offset ${offset} leaves no room for ${this.ncol} values in out (${out.length})`);
+    }
+    if (!this.#encodeRecord(record, out, offset)) throw new ValidationError(this.#explain(record));
     return out;
   }
 

@@ -64,6 +64,27 @@ export interface NativeRowPredictor {
   dispose(): void;
 }
 
+/**
+ * The packed-tree kernel (native/packed_forest.cc): LightGBM's traversal and output conversion over the
+ * js engine's packed layout, for raw and normal outputs of models without linear leaves.
+ */
+export interface NativePackedForest {
+  /** Writes nrow * treesPerIteration values to out. */
+  predict(data: Float64Array, nrow: number, out: Float64Array, raw: boolean): void;
+  dispose(): void;
+}
+
+/** The transform codes of the packed-tree kernel (PackedForest::Transform). */
+export const PACKED_TRANSFORM = {
+  identity: 0,
+  sigmoid: 1,
+  sigmoidPerClass: 2,
+  softmax: 3,
+  log1pExp: 4,
+  exp: 5,
+  signSquare: 6,
+} as const;
+
 export interface NativeDataset {
   setField(name: "label" | "weight" | "init_score", values: Float64Array): void;
   setFeatureNames(names: string[]): void;
@@ -86,6 +107,18 @@ export interface NativeBinding {
     input: Float64Array,
     output: Float64Array,
   ) => NativeRowPredictor;
+  PackedForest: new (
+    records: Float64Array,
+    roots: Int32Array,
+    catStart: Int32Array,
+    catWords: Int32Array,
+    catBits: Uint32Array,
+    numFeatures: number,
+    treesPerIteration: number,
+    transform: number,
+    sigmoid: number,
+    averageOutput: boolean,
+  ) => NativePackedForest;
   Dataset: new (
     data: Float64Array,
     nrow: number,

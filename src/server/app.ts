@@ -313,7 +313,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     results: Result[],
     t0: number,
   ) => {
-    metrics.countPredictions(entry.name, entry.version, results);
+    entry.predictions.count(results);
     const records = Array.isArray(input) ? input : columnsToRecords(input, results.length);
     // Named fields only: a V2 request of raw feature rows ({ features: [...] }) carries none.
     if (route !== "infer" || !Array.isArray(input))
@@ -336,16 +336,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const rec = record(req.body);
       const entry = repo.acquire(entryFor(named ? req.params.name : undefined));
       try {
-        const input = [rec];
-        let results: Result[];
+        let result: Result;
         try {
-          results = await entry.batcher.predict(input);
+          result = await entry.batcher.predictOne(rec);
         } catch (err) {
           singleRecordIssues(err);
         }
         entry.rows.predict.observe(1);
-        logPredictions(req, entry, "predict", input, results, t0);
-        return results[0];
+        logPredictions(req, entry, "predict", [rec], [result], t0);
+        return result;
       } finally {
         repo.release(entry);
       }

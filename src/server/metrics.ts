@@ -7,6 +7,13 @@ import client from "prom-client";
 import { type CounterChild, FastCounter, FastHistogram, type HistogramChild } from "./fast-metrics.js";
 import type { Result } from "./sdk.js";
 
+export interface PredictionCounter {
+  count(results: readonly Result[]): void;
+}
+
+/** The class key of results without a predicted class (regression): counted as "value". */
+const VALUE = Symbol("value");
+
 export class Metrics {
   readonly registry = new client.Registry();
   /** Labels: method, route, status. */
@@ -19,7 +26,6 @@ export class Metrics {
   readonly batchRows: FastHistogram;
   /** Labels: model, route. */
   readonly requestRows: FastHistogram;
-  private readonly predictionChildren = new Map<string, CounterChild>();
   readonly modelLoadSeconds: client.Gauge<"model" | "version">;
   readonly modelInfo: client.Gauge<"model" | "version" | "engine" | "objective" | "sha256">;
   readonly reloads: client.Counter<"model" | "result">;
@@ -81,17 +87,22 @@ export class Metrics {
     });
   }
 
-  countPredictions(model: string, version: string, results: Result[]): void {
-    for (const r of results) {
-      const c = "prediction" in r ? String(r.prediction) : "value";
-      const key = `${model}\u0000${version}\u0000${c}`;
-      let child = this.predictionChildren.get(key);
-      if (!child) {
-        child = this.predictions.child(model, version, c);
-        this.predictionChildren.set(key, child);
-      }
-      child.inc();
-    }
+  /** Counts one model version's predictions per class; its children are resolved once per class. */
+  predictionCounter(model: string, version: string): PredictionCounter {
+    const byClass = new Map<unknown, CounterChild>();
+    return {
+      count: (results) => {
+        for (const r of results) {
+          const c = "prediction" in r ? r.prediction : VALUE;
+          let child = byClass.get(c);
+          if (!child) {
+            child = this.predictions.child(model, version, c === VALUE ? "value" : String(c));
+            byClass.set(c, child);
+          }
+          child.inc();
+        }
+      },
+    };
   }
 
   /** A cached histogram child for (model, route) record counts. */

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { HistogramChild } from "./fast-metrics.js";
-import type { Metrics } from "./metrics.js";
+import type { Metrics, PredictionCounter } from "./metrics.js";
 import { MicroBatcher, type MicroBatchOptions } from "./microbatch.js";
 import { ServedModel } from "./sdk.js";
 
@@ -23,6 +23,8 @@ export interface ModelEntry {
   batcher: MicroBatcher;
   /** Records-per-request histogram children, per route. */
   rows: { predict: HistogramChild; batch: HistogramChild; infer: HistogramChild };
+  /** Predictions per class (lgbm_predictions_total) of this model version. */
+  predictions: PredictionCounter;
   /** Requests using this entry right now; a retired entry is disposed when this reaches 0. */
   inflight: number;
   retired: boolean;
@@ -218,6 +220,7 @@ export class ModelRepository {
         batch: this.metrics.rowsChild(loc.name, "batch"),
         infer: this.metrics.rowsChild(loc.name, "infer"),
       },
+      predictions: this.metrics.predictionCounter(loc.name, loc.version),
       inflight: 0,
       retired: false,
     };

@@ -55,6 +55,16 @@ export class ServedModel {
     return this.model.encode(input);
   }
 
+  /** One record into `out` at `offset` (numFeatures values); throws the SDK's ValidationError. */
+  encodeInto(record: RecordInput, out: Float64Array, offset: number): void {
+    this.model.encodeInto(record, out, offset);
+  }
+
+  /** Values per encoded row. */
+  get numFeatures(): number {
+    return this.model.info.numFeatures;
+  }
+
   /** The engine's normal output for nrow rows to one named result per row. */
   toResults(output: Float64Array, nrow: number): Result[] {
     return this.model.toResults(output, nrow) as Result[];

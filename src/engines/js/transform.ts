@@ -13,44 +13,37 @@ function objectiveParam(objectiveLine: string, key: string): string | undefined 
   return undefined;
 }
 
-/** null means identity (raw score is the output). */
-export function transformFor(objectiveLine: string): Transform | null {
+/**
+ * What an objective's ConvertOutput does, as data: the js engine compiles it to a function below, and
+ * the native engine hands it to the addon's packed-tree kernel (native/packed_forest.cc).
+ */
+export interface TransformSpec {
+  kind: "identity" | "sigmoid" | "sigmoidPerClass" | "softmax" | "log1pExp" | "exp" | "signSquare";
+  /** The sigmoid parameter of the sigmoid kinds (1 otherwise). */
+  sigmoid: number;
+}
+
+export function transformSpec(objectiveLine: string): TransformSpec {
   const words = objectiveLine.trim().split(/\s+/);
-  const name = words[0] ?? "";
-  switch (name) {
-    case "binary": {
+  const sigmoid = () => Number(objectiveParam(objectiveLine, "sigmoid") ?? "1");
+  switch (words[0] ?? "") {
+    case "binary":
       // BinaryLogloss::ConvertOutput: 1 / (1 + exp(-sigmoid * x))
-      const sigmoid = Number(objectiveParam(objectiveLine, "sigmoid") ?? "1");
-      const neg = -sigmoid;
-      return (out, off) => {
-        out[off] = 1 / (1 + Math.exp(neg * out[off]));
-      };
-    }
-    case "multiclassova": {
+      return { kind: "sigmoid", sigmoid: sigmoid() };
+    case "multiclassova":
       // MulticlassOVA::ConvertOutput: a binary sigmoid per class
-      const sigmoid = Number(objectiveParam(objectiveLine, "sigmoid") ?? "1");
-      const neg = -sigmoid;
-      return (out, off, k) => {
-        for (let i = 0; i < k; i++) out[off + i] = 1 / (1 + Math.exp(neg * out[off + i]));
-      };
-    }
+      return { kind: "sigmoidPerClass", sigmoid: sigmoid() };
     case "multiclass":
       // MulticlassSoftmax::ConvertOutput -> Common::Softmax
-      return softmax;
+      return { kind: "softmax", sigmoid: 1 };
     case "cross_entropy":
-      return (out, off) => {
-        out[off] = 1 / (1 + Math.exp(-out[off]));
-      };
+      return { kind: "sigmoid", sigmoid: 1 };
     case "cross_entropy_lambda":
-      return (out, off) => {
-        out[off] = Math.log1p(Math.exp(out[off]));
-      };
+      return { kind: "log1pExp", sigmoid: 1 };
     case "poisson":
     case "gamma":
     case "tweedie":
-      return (out, off) => {
-        out[off] = Math.exp(out[off]);
-      };
+      return { kind: "exp", sigmoid: 1 };
     case "regression":
     case "regression_l1":
     case "quantile":
@@ -59,16 +52,43 @@ export function transformFor(objectiveLine: string): Transform | null {
     case "mape":
       // RegressionL2loss::ConvertOutput (inherited by the other regression losses): with sqrt,
       // Common::Sign(x) * x * x
-      if (words.includes("sqrt")) {
-        return (out, off) => {
-          const x = out[off];
-          const sign = x > 0 ? 1 : x < 0 ? -1 : 0;
-          out[off] = sign * x * x;
-        };
-      }
-      return null;
+      return { kind: words.includes("sqrt") ? "signSquare" : "identity", sigmoid: 1 };
     default:
       // lambdarank, rank_xendcg, custom, none: identity
+      return { kind: "identity", sigmoid: 1 };
+  }
+}
+
+/** null means identity (raw score is the output). */
+export function transformFor(objectiveLine: string): Transform | null {
+  const { kind, sigmoid } = transformSpec(objectiveLine);
+  const neg = -sigmoid;
+  switch (kind) {
+    case "sigmoid":
+      return (out, off) => {
+        out[off] = 1 / (1 + Math.exp(neg * out[off]));
+      };
+    case "sigmoidPerClass":
+      return (out, off, k) => {
+        for (let i = 0; i < k; i++) out[off + i] = 1 / (1 + Math.exp(neg * out[off + i]));
+      };
+    case "softmax":
+      return softmax;
+    case "log1pExp":
+      return (out, off) => {
+        out[off] = Math.log1p(Math.exp(out[off]));
+      };
+    case "exp":
+      return (out, off) => {
+        out[off] = Math.exp(out[off]);
+      };
+    case "signSquare":
+      return (out, off) => {
+        const x = out[off];
+        const sign = x > 0 ? 1 : x < 0 ? -1 : 0;
+        out[off] = sign * x * x;
+      };
+    case "identity":
       return null;
   }
 }

@@ -32,68 +32,68 @@ std::vector<T> CopyArray(const Napi::CallbackInfo& info, size_t i, const char* n
 
 Napi::Function PackedForest::Init(Napi::Env env) {
   return DefineClass(env, "PackedForest",
-                     {InstanceMethod<&PackedForest::Predict>("predict"), InstanceMethod<&PackedForest::Dispose>("dispose")});
+                     {InstanceMethod<&PackedForest::Predict>("predict"),
+                      InstanceMethod<&PackedForest::PredictAsync>("predictAsync"),
+                      InstanceMethod<&PackedForest::Dispose>("dispose")});
 }
 
 Napi::Value PackedForest::Dispose(const Napi::CallbackInfo& info) {
-  disposed_ = true;
-  std::vector<Record>().swap(records_);
-  std::vector<int32_t>().swap(roots_);
-  std::vector<int32_t>().swap(catStart_);
-  std::vector<int32_t>().swap(catWords_);
-  std::vector<uint32_t>().swap(catBits_);
+  forest_.reset();
   return info.Env().Undefined();
 }
 
 PackedForest::PackedForest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PackedForest>(info) {
   Napi::Env env = info.Env();
+  auto f = std::make_shared<Forest>();
   std::vector<double> rec = CopyArray<double, napi_float64_array>(info, 0, "records", "Float64Array");
-  roots_ = CopyArray<int32_t, napi_int32_array>(info, 1, "roots", "Int32Array");
-  catStart_ = CopyArray<int32_t, napi_int32_array>(info, 2, "catStart", "Int32Array");
-  catWords_ = CopyArray<int32_t, napi_int32_array>(info, 3, "catWords", "Int32Array");
-  catBits_ = CopyArray<uint32_t, napi_uint32_array>(info, 4, "catBits", "Uint32Array");
-  numFeatures_ = static_cast<int32_t>(IntArg(info, 5, "numFeatures", 1, INT32_MAX >> 3));
-  k_ = static_cast<int32_t>(IntArg(info, 6, "treesPerIteration", 1, 1 << 20));
-  transform_ = static_cast<int>(IntArg(info, 7, "transform", kIdentity, kSignSquare));
+  f->roots = CopyArray<int32_t, napi_int32_array>(info, 1, "roots", "Int32Array");
+  f->catStart = CopyArray<int32_t, napi_int32_array>(info, 2, "catStart", "Int32Array");
+  f->catWords = CopyArray<int32_t, napi_int32_array>(info, 3, "catWords", "Int32Array");
+  f->catBits = CopyArray<uint32_t, napi_uint32_array>(info, 4, "catBits", "Uint32Array");
+  f->numFeatures = static_cast<int32_t>(IntArg(info, 5, "numFeatures", 1, INT32_MAX >> 3));
+  f->k = static_cast<int32_t>(IntArg(info, 6, "treesPerIteration", 1, 1 << 20));
+  f->transform = static_cast<int>(IntArg(info, 7, "transform", Forest::kIdentity, Forest::kSignSquare));
   if (!info[8].IsNumber()) throw ArgTypeError(env, "sigmoid must be a number");
-  sigmoid_ = info[8].As<Napi::Number>().DoubleValue();
-  averageOutput_ = info[9].ToBoolean().Value();
+  f->sigmoid = info[8].As<Napi::Number>().DoubleValue();
+  f->averageOutput = info[9].ToBoolean().Value();
 
   if (rec.size() % 2 != 0) throw ArgRangeError(env, "records must hold 2 values per record");
-  static_assert(sizeof(Record) == 16, "a record is 16 bytes, as in the js layout");
-  records_.resize(rec.size() / 2);
-  std::memcpy(records_.data(), rec.data(), rec.size() * sizeof(double));
+  static_assert(sizeof(Forest::Record) == 16, "a record is 16 bytes, as in the js layout");
+  f->records.resize(rec.size() / 2);
+  std::memcpy(f->records.data(), rec.data(), rec.size() * sizeof(double));
 
   // Check the structure once so that LeafOf needs no checks: every internal record's children come
   // after it (so a walk always ends) and inside the array, features are in range, bitsets inside catBits.
-  const int64_t n = static_cast<int64_t>(records_.size());
-  const bool anyCat = !catStart_.empty();
-  if (anyCat && (static_cast<int64_t>(catStart_.size()) != n || static_cast<int64_t>(catWords_.size()) != n)) {
+  const int64_t n = static_cast<int64_t>(f->records.size());
+  const bool anyCat = !f->catStart.empty();
+  if (anyCat && (static_cast<int64_t>(f->catStart.size()) != n || static_cast<int64_t>(f->catWords.size()) != n)) {
     throw ArgRangeError(env, "catStart and catWords must have one entry per record");
   }
   for (int64_t i = 0; i < n; i++) {
-    const Record& r = records_[i];
+    const Forest::Record& r = f->records[i];
     const int kind = r.fk & 7;
     if (kind == kKindLeaf) continue;
     const int64_t feature = static_cast<uint32_t>(r.fk) >> 3;
-    const bool ok = kind <= kKindCategorical && i + 1 < n && r.right > i + 1 && r.right < n && feature < numFeatures_ &&
-                    (kind != kKindCategorical ||
-                     (anyCat && catStart_[i] >= 0 && catWords_[i] >= 0 &&
-                      static_cast<int64_t>(catStart_[i]) + catWords_[i] <= static_cast<int64_t>(catBits_.size())));
+    const bool ok =
+        kind <= kKindCategorical && i + 1 < n && r.right > i + 1 && r.right < n && feature < f->numFeatures &&
+        (kind != kKindCategorical ||
+         (anyCat && f->catStart[i] >= 0 && f->catWords[i] >= 0 &&
+          static_cast<int64_t>(f->catStart[i]) + f->catWords[i] <= static_cast<int64_t>(f->catBits.size())));
     if (!ok) throw ArgRangeError(env, "record " + std::to_string(i) + " of the packed trees is invalid");
   }
-  if (roots_.empty() || roots_.size() % k_ != 0) {
+  if (f->roots.empty() || f->roots.size() % f->k != 0) {
     throw ArgRangeError(env, "the number of trees must be a positive multiple of treesPerIteration");
   }
-  for (int32_t r : roots_) {
+  for (int32_t r : f->roots) {
     if (r < 0 || r >= n) throw ArgRangeError(env, "a tree root is out of range");
   }
+  forest_ = std::move(f);
 }
 
 // Tree::GetLeaf with Tree::NumericalDecision / CategoricalDecision, as in the js engine's leafRecord
 // (src/engines/js/evaluate.ts, which explains each case).
-inline const PackedForest::Record* PackedForest::LeafOf(const double* row, int32_t n) const {
-  const Record* recs = records_.data();
+inline const Forest::Record* Forest::LeafOf(const double* row, int32_t n) const {
+  const Record* recs = records.data();
   for (;;) {
     const Record& r = recs[n];
     const int kind = r.fk & 7;
@@ -109,7 +109,7 @@ inline const PackedForest::Record* PackedForest::LeafOf(const double* row, int32
       if (v > -1 && v < 2147483648.0) {
         const uint32_t iv = static_cast<uint32_t>(static_cast<int32_t>(v));
         const uint32_t w = iv >> 5;
-        left = w < static_cast<uint32_t>(catWords_[n]) && ((catBits_[catStart_[n] + w] >> (iv & 31)) & 1) == 1;
+        left = w < static_cast<uint32_t>(catWords[n]) && ((catBits[catStart[n] + w] >> (iv & 31)) & 1) == 1;
       }
     }
     n = left ? n + 1 : r.right;
@@ -117,24 +117,24 @@ inline const PackedForest::Record* PackedForest::LeafOf(const double* row, int32
 }
 
 // The objective's ConvertOutput (src/objective/*.hpp), with the same libm calls as LightGBM.
-void PackedForest::ConvertOutput(double* out) const {
-  switch (transform_) {
+void Forest::ConvertOutput(double* out) const {
+  switch (transform) {
     case kSigmoid:
-      out[0] = 1.0 / (1.0 + std::exp(-sigmoid_ * out[0]));
+      out[0] = 1.0 / (1.0 + std::exp(-sigmoid * out[0]));
       break;
     case kSigmoidPerClass:
-      for (int32_t c = 0; c < k_; c++) out[c] = 1.0 / (1.0 + std::exp(-sigmoid_ * out[c]));
+      for (int32_t c = 0; c < k; c++) out[c] = 1.0 / (1.0 + std::exp(-sigmoid * out[c]));
       break;
     case kSoftmax: {
       // Common::Softmax
       double wmax = out[0];
-      for (int32_t c = 1; c < k_; c++) wmax = std::max(out[c], wmax);
+      for (int32_t c = 1; c < k; c++) wmax = std::max(out[c], wmax);
       double wsum = 0.0;
-      for (int32_t c = 0; c < k_; c++) {
+      for (int32_t c = 0; c < k; c++) {
         out[c] = std::exp(out[c] - wmax);
         wsum += out[c];
       }
-      for (int32_t c = 0; c < k_; c++) out[c] /= wsum;
+      for (int32_t c = 0; c < k; c++) out[c] /= wsum;
       break;
     }
     case kLog1pExp:
@@ -153,44 +153,99 @@ void PackedForest::ConvertOutput(double* out) const {
   }
 }
 
-Napi::Value PackedForest::Predict(const Napi::CallbackInfo& info) {
+void Forest::Predict(const double* x, int64_t nrow, double* out, bool raw) const {
+  const size_t numTrees = roots.size();
+  const double iterations = static_cast<double>(numTrees / k);
+  for (int64_t r = 0; r < nrow; r++, x += numFeatures, out += k) {
+    // GBDT::PredictRaw: per class, 0.0 plus each of its trees in model order.
+    for (int32_t c = 0; c < k; c++) out[c] = 0.0;
+    for (size_t t = 0, c = 0; t < numTrees; t++) {
+      out[c] += LeafOf(x, roots[t])->value;
+      if (++c == static_cast<size_t>(k)) c = 0;
+    }
+    if (raw) continue;
+    // GBDT::Predict: random forests average over the iterations, then the objective converts.
+    if (averageOutput) {
+      for (int32_t c = 0; c < k; c++) out[c] /= iterations;
+    }
+    ConvertOutput(out);
+  }
+}
+
+const Forest& PackedForest::CheckArgs(const Napi::CallbackInfo& info, Napi::Float64Array& data, int64_t& nrow,
+                                      Napi::Float64Array& out) {
   Napi::Env env = info.Env();
-  Napi::Float64Array data = Float64ArrayArg(info, 0, "data");
-  const int64_t nrow = IntArg(info, 1, "nrow", 0, INT32_MAX);
-  Napi::Float64Array outArr = Float64ArrayArg(info, 2, "out");
-  const bool raw = info[3].ToBoolean().Value();
-  if (disposed_) {
+  if (!forest_) {
     Napi::Error err = Napi::Error::New(env, "the model has been disposed");
     err.Value().Set("code", Napi::String::New(env, "ERR_DISPOSED"));
     throw err;
   }
-  if (static_cast<int64_t>(data.ElementLength()) != nrow * numFeatures_) {
+  const Forest& f = *forest_;
+  data = Float64ArrayArg(info, 0, "data");
+  nrow = IntArg(info, 1, "nrow", 0, INT32_MAX);
+  out = Float64ArrayArg(info, 2, "out");
+  if (static_cast<int64_t>(data.ElementLength()) != nrow * f.numFeatures) {
     throw ArgRangeError(env, "data has " + std::to_string(data.ElementLength()) + " values, expected nrow * ncol = " +
-                                 std::to_string(nrow * numFeatures_));
+                                 std::to_string(nrow * f.numFeatures));
   }
-  if (static_cast<int64_t>(outArr.ElementLength()) < nrow * k_) {
-    throw ArgRangeError(env, "out has " + std::to_string(outArr.ElementLength()) + " values, needs " +
-                                 std::to_string(nrow * k_));
+  if (static_cast<int64_t>(out.ElementLength()) < nrow * f.k) {
+    throw ArgRangeError(env, "out has " + std::to_string(out.ElementLength()) + " values, needs " +
+                                 std::to_string(nrow * f.k));
   }
-  const double* x = data.Data();
-  double* out = outArr.Data();
-  const size_t numTrees = roots_.size();
-  const double iterations = static_cast<double>(numTrees / k_);
-  for (int64_t r = 0; r < nrow; r++, x += numFeatures_, out += k_) {
-    // GBDT::PredictRaw: per class, 0.0 plus each of its trees in model order.
-    for (int32_t c = 0; c < k_; c++) out[c] = 0.0;
-    for (size_t t = 0, c = 0; t < numTrees; t++) {
-      out[c] += LeafOf(x, roots_[t])->value;
-      if (++c == static_cast<size_t>(k_)) c = 0;
-    }
-    if (raw) continue;
-    // GBDT::Predict: random forests average over the iterations, then the objective converts.
-    if (averageOutput_) {
-      for (int32_t c = 0; c < k_; c++) out[c] /= iterations;
-    }
-    ConvertOutput(out);
-  }
-  return env.Undefined();
+  return f;
+}
+
+Napi::Value PackedForest::Predict(const Napi::CallbackInfo& info) {
+  Napi::Float64Array data, out;
+  int64_t nrow = 0;
+  const Forest& f = CheckArgs(info, data, nrow, out);
+  f.Predict(data.Data(), nrow, out.Data(), info[3].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
+namespace {
+
+// The baton of an async kernel call: the forest and both buffers stay alive until it is done.
+class ForestWorker : public Napi::AsyncWorker {
+ public:
+  ForestWorker(Napi::Env env, std::shared_ptr<const Forest> forest, Napi::Float64Array data, int64_t nrow,
+               Napi::Float64Array out, bool raw)
+      : Napi::AsyncWorker(env, "lightgbm-node:packed-predict"),
+        forest_(std::move(forest)),
+        dataRef_(Napi::Persistent(data.As<Napi::Object>())),
+        outRef_(Napi::Persistent(out.As<Napi::Object>())),
+        data_(data.Data()),
+        out_(out.Data()),
+        nrow_(nrow),
+        raw_(raw),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { forest_->Predict(data_, nrow_, out_, raw_); }  // no JS values here
+  void OnOK() override { deferred_.Resolve(outRef_.Value()); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  std::shared_ptr<const Forest> forest_;
+  Napi::ObjectReference dataRef_, outRef_;
+  const double* data_;
+  double* out_;
+  int64_t nrow_;
+  bool raw_;
+  Napi::Promise::Deferred deferred_;
+};
+
+}  // namespace
+
+Napi::Value PackedForest::PredictAsync(const Napi::CallbackInfo& info) {
+  Napi::Float64Array data, out;
+  int64_t nrow = 0;
+  CheckArgs(info, data, nrow, out);
+  auto* worker = new ForestWorker(info.Env(), forest_, data, nrow, out, info[3].ToBoolean().Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();  // deleted by node-addon-api when done
+  return promise;
 }
 
 }  // namespace lgbm_node

@@ -16,45 +16,61 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace lgbm_node {
+
+// The trees and output conversion, immutable once built: shared by the JS object and any async call
+// running on the thread pool, so dispose() during a call frees them only when the call is done.
+struct Forest {
+  struct Record {
+    double value;    // threshold, or the leaf value
+    int32_t right;   // record of the right child (leaf: its leaf index)
+    int32_t fk;      // (feature << 3) | kind
+  };
+  enum Transform { kIdentity = 0, kSigmoid = 1, kSigmoidPerClass = 2, kSoftmax = 3, kLog1pExp = 4, kExp = 5, kSignSquare = 6 };
+
+  std::vector<Record> records;
+  std::vector<int32_t> roots;
+  std::vector<int32_t> catStart, catWords;
+  std::vector<uint32_t> catBits;
+  int32_t numFeatures = 0;
+  int32_t k = 1;
+  int transform = kIdentity;
+  double sigmoid = 1.0;
+  bool averageOutput = false;
+
+  // nrow rows of numFeatures values at x to nrow * k values at out. Touches no JS value (thread-safe).
+  void Predict(const double* x, int64_t nrow, double* out, bool raw) const;
+
+ private:
+  const Record* LeafOf(const double* row, int32_t n) const;
+  void ConvertOutput(double* out) const;
+};
 
 class PackedForest : public Napi::ObjectWrap<PackedForest> {
  public:
   static Napi::Function Init(Napi::Env env);
   // new PackedForest(records: Float64Array (2 doubles a record), roots: Int32Array, catStart: Int32Array,
   //                  catWords: Int32Array, catBits: Uint32Array, numFeatures, treesPerIteration,
-  //                  transform: number (TRANSFORM_* in src/native/binding.ts), sigmoid, averageOutput)
+  //                  transform: number (PACKED_TRANSFORM in src/native/binding.ts), sigmoid, averageOutput)
   explicit PackedForest(const Napi::CallbackInfo& info);
 
+ private:
   // predict(data: Float64Array, nrow, out: Float64Array, raw: boolean): writes nrow * treesPerIteration values
   Napi::Value Predict(const Napi::CallbackInfo& info);
-  // dispose(): frees the trees now (the finalizer would later); predict() then throws.
+  // predictAsync(data, nrow, out, raw): Promise<out>, computed on libuv's thread pool
+  Napi::Value PredictAsync(const Napi::CallbackInfo& info);
+  // dispose(): drops the trees now (the finalizer would later; a running async call keeps its own
+  // reference); predict() then throws.
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
-  enum Transform { kIdentity = 0, kSigmoid = 1, kSigmoidPerClass = 2, kSoftmax = 3, kLog1pExp = 4, kExp = 5, kSignSquare = 6 };
+  // Checks predict's arguments; returns the forest.
+  const Forest& CheckArgs(const Napi::CallbackInfo& info, Napi::Float64Array& data, int64_t& nrow,
+                          Napi::Float64Array& out);
 
- private:
-  struct Record {
-    double value;    // threshold, or the leaf value
-    int32_t right;   // record of the right child (leaf: its leaf index)
-    int32_t fk;      // (feature << 3) | kind
-  };
-
-  const Record* LeafOf(const double* row, int32_t n) const;
-  void ConvertOutput(double* out) const;
-
-  std::vector<Record> records_;
-  std::vector<int32_t> roots_;
-  std::vector<int32_t> catStart_, catWords_;
-  std::vector<uint32_t> catBits_;
-  int32_t numFeatures_ = 0;
-  int32_t k_ = 1;
-  int transform_ = kIdentity;
-  double sigmoid_ = 1.0;
-  bool averageOutput_ = false;
-  bool disposed_ = false;
+  std::shared_ptr<const Forest> forest_;
 };
 
 }  // namespace lgbm_node

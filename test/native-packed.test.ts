@@ -105,12 +105,31 @@ describe("packed-tree kernel", () => {
     lightgbm.dispose();
   });
 
-  it("checks its arguments: typed array kinds and lengths", () => {
+  it("runs one-thread async calls on the thread pool, and survives a dispose during the call", async () => {
+    const packed = NativeEngine.fromString(c.modelText, { numThreads: 1 });
+    const lightgbm = NativeEngine.fromString(c.modelText, { numThreads: 2, packedTrees: false });
+    const reps = 200; // the zoo rows repeated: long enough to still be running when dispose() is called
+    const X = new Float64Array(c.X.length * reps);
+    for (let i = 0; i < reps; i++) X.set(c.X, i * c.X.length);
+    const n = c.nrow * reps;
+    for (const type of TYPES) {
+      const want = await lightgbm.predictAsync(X, n, { type });
+      expect(firstNotIdentical(await packed.predictAsync(X, n, { type }), want), type).toBe(-1);
+    }
+    const running = packed.predictAsync(X, n);
+    packed.dispose();
+    expect(firstNotIdentical(await running, await lightgbm.predictAsync(X, n))).toBe(-1);
+    await expect(packed.predictAsync(X, n)).rejects.toThrow(/disposed/);
+    lightgbm.dispose();
+  });
+
+  it("checks its arguments: typed array kinds and lengths", async () => {
     const e = NativeEngine.fromString(c.modelText);
     expect(() => e.predict(new Float32Array(c.ncol) as unknown as Float64Array, 1)).toThrow(TypeError);
     expect(() => e.predict(new Float64Array(c.ncol + 1), 1)).toThrow(/expected nrow \* ncol/);
     expect(() => e.predict(new Float64Array(c.ncol), 1.5)).toThrow(/integer/);
     expect(() => e.predictRow(new Float64Array(c.ncol), {}, new Float64Array(0))).toThrow(RangeError);
+    await expect(e.predictAsync(new Float64Array(c.ncol + 1), 1)).rejects.toThrow(/expected nrow \* ncol/);
     e.dispose();
   });
 

@@ -1,7 +1,8 @@
 /**
  * The native engine: LightGBM itself, through the addon. Batch predicts pass the caller's Float64Array
  * to LightGBM without copying; predictAsync runs on libuv's thread pool; predictRow uses
- * LGBM_BoosterPredictForMatSingleRowFast.
+ * LGBM_BoosterPredictForMatSingleRowFast. Raw and normal outputs of single rows, small batches and
+ * one-thread calls go through the addon's packed-tree kernel instead (see NativeEngineOptions.packedTrees).
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -32,10 +33,10 @@ export interface NativeEngineOptions {
    */
   validate?: boolean;
   /**
-   * Raw and normal predictions of a few rows (predictRow, and predict on up to SMALL_BATCH_ROWS rows or
-   * with numThreads 1) run on the addon's packed-tree kernel (native/packed_forest.cc): LightGBM's
-   * values bit for bit, about twice as fast (default true). It reuses the validating parse, so it is
-   * off when `validate` is false; models with linear leaves, leaf and SHAP outputs, iteration ranges
+   * Raw and normal predictions run on the addon's packed-tree kernel (native/packed_forest.cc) for
+   * predictRow, and for predict / predictAsync on up to SMALL_BATCH_ROWS rows or with one thread:
+   * LightGBM's values bit for bit, 1.4-2x faster (default true). It reuses the validating parse, so it
+   * is off when `validate` is false; models with linear leaves, leaf and SHAP outputs, iteration ranges
    * and larger threaded batches always go through LightGBM.
    */
   packedTrees?: boolean;
@@ -139,17 +140,11 @@ export class NativeEngine implements Engine {
   }
 
   predict(data: Float64Array, nrow: number, options: PredictOptions = {}): Float64Array {
-    if (
-      this.packed !== undefined &&
-      nrow > 0 &&
-      isWholeModel(options) &&
-      (nrow <= SMALL_BATCH_ROWS ||
-        (options.numThreads !== undefined && checkThreads(options.numThreads) === 1))
-    ) {
-      // (a non-integer nrow gets an empty array here and the addon's error)
-      const out = new Float64Array(Number.isSafeInteger(nrow) ? nrow * this.info.numTreePerIteration : 0);
+    const packed = this.packedFor(nrow, options);
+    if (packed !== undefined) {
+      const out = this.packedOut(nrow);
       try {
-        this.packed.predict(data, nrow, out, options.type === "raw");
+        packed.predict(data, nrow, out, options.type === "raw");
       } catch (err) {
         throw fromNativeError(err);
       }
@@ -167,6 +162,14 @@ export class NativeEngine implements Engine {
   }
 
   async predictAsync(data: Float64Array, nrow: number, options: PredictOptions = {}): Promise<Float64Array> {
+    const packed = this.packedFor(nrow, options);
+    if (packed !== undefined) {
+      try {
+        return await packed.predictAsync(data, nrow, this.packedOut(nrow), options.type === "raw");
+      } catch (err) {
+        throw fromNativeError(err);
+      }
+    }
     const [type, start, num, params] = this.args(options);
     try {
       return await this.booster.predictAsync(data, nrow, this.info.numFeatures, type, start, num, params);
@@ -222,6 +225,21 @@ export class NativeEngine implements Engine {
     }
     out.set(src);
     return out;
+  }
+
+  /**
+   * The packed-tree kernel when it serves this call: raw or normal output of the whole model, on a
+   * small batch or a one-thread call (bigger threaded batches are faster on LightGBM's OpenMP loop).
+   */
+  private packedFor(nrow: number, options: PredictOptions): NativePackedForest | undefined {
+    if (this.packed === undefined || !(nrow > 0) || !isWholeModel(options)) return undefined;
+    const threads = options.numThreads === undefined ? this.defaultThreads : checkThreads(options.numThreads);
+    return nrow <= SMALL_BATCH_ROWS || threads === 1 ? this.packed : undefined;
+  }
+
+  /** The kernel's output array (a non-integer nrow gets an empty one here, and the addon's error). */
+  private packedOut(nrow: number): Float64Array {
+    return new Float64Array(Number.isSafeInteger(nrow) ? nrow * this.info.numTreePerIteration : 0);
   }
 
   /** The single-row path for these options; the default one without building a key. */

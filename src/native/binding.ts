@@ -71,6 +71,8 @@ export interface NativeRowPredictor {
 export interface NativePackedForest {
   /** Writes nrow * treesPerIteration values to out. */
   predict(data: Float64Array, nrow: number, out: Float64Array, raw: boolean): void;
+  /** The same on libuv's thread pool; resolves with `out`. */
+  predictAsync(data: Float64Array, nrow: number, out: Float64Array, raw: boolean): Promise<Float64Array>;
   dispose(): void;
 }
 

@@ -184,6 +184,8 @@ for (const m of models) {
   const rowViews = Array.from({ length: distinct }, (_, r) =>
     data.subarray(r * ncolRows, (r + 1) * ncolRows),
   );
+  // the native engine with all threads: the last native variant (buildEngines adds it after the 1-thread ones)
+  const nativeAll = variants.filter((v) => v.engine.name === "native").at(-1);
   for (const nrow of SIZES) {
     const batch = data.subarray(0, nrow * info.numFeatures);
     const perEngine = {};
@@ -193,7 +195,7 @@ for (const m of models) {
       perEngine[v.name] = measure(`${v.name} x${nrow}`, fn, nrow);
     }
     const n1 = perEngine[variants[0].name].rowsPerSec;
-    const nAll = perEngine[variants[1].name].rowsPerSec;
+    const nAll = perEngine[nativeAll.name].rowsPerSec;
     for (const v of variants) {
       const r = perEngine[v.name];
       results.push({

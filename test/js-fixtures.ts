@@ -1,4 +1,5 @@
 /** Helpers shared by the js-* tests: the zoo loader (test/helpers/zoo.ts) and difference measures. */
+import fc from "fast-check";
 import type { JsEngine } from "../src/js.js";
 import { loadZooCase } from "./helpers/zoo.js";
 
@@ -85,4 +86,21 @@ export function probeValues(engine: JsEngine): number[][] {
     }
   }
   return pools.map((p) => [...p]);
+}
+
+/**
+ * A fast-check row for this model: each feature's probe values (thresholds +- 1 ulp, categories), the
+ * specials, small and any doubles, and `extra` values where given.
+ */
+export function probeRow(engine: JsEngine, extra?: fc.Arbitrary<number>): fc.Arbitrary<number[]> {
+  const pools = probeValues(engine);
+  const value = (f: number) =>
+    fc.oneof(
+      { weight: 4, arbitrary: pools[f].length > 0 ? fc.constantFrom(...pools[f]) : fc.double() },
+      { weight: 2, arbitrary: fc.constantFrom(...SPECIALS) },
+      { weight: 2, arbitrary: fc.double({ min: -5, max: 5, noNaN: true }) },
+      { weight: 1, arbitrary: fc.double() },
+      ...(extra ? [{ weight: 1, arbitrary: extra }] : []),
+    );
+  return fc.tuple(...Array.from({ length: engine.info.numFeatures }, (_, f) => value(f)));
 }

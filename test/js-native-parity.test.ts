@@ -19,8 +19,7 @@ import {
   loadZoo,
   maxAbsOrRelDiff,
   maxRelDiff,
-  probeValues,
-  SPECIALS,
+  probeRow,
   zooNames,
 } from "./js-fixtures.js";
 
@@ -117,17 +116,8 @@ describe.skipIf(!nativeAvailable())("JsEngine and NativeEngine agree", () => {
       });
 
       it("on random rows (fast-check)", () => {
-        const pools = probeValues(js);
         const nf = js.info.numFeatures;
-        const value = (f: number) =>
-          fc.oneof(
-            { weight: 4, arbitrary: pools[f].length > 0 ? fc.constantFrom(...pools[f]) : fc.double() },
-            { weight: 2, arbitrary: fc.constantFrom(...SPECIALS) },
-            { weight: 2, arbitrary: fc.double({ min: -5, max: 5, noNaN: true }) },
-            { weight: 1, arbitrary: fc.double() },
-            { weight: 1, arbitrary: fc.integer({ min: -3, max: 100 }) },
-          );
-        const row = fc.tuple(...Array.from({ length: nf }, (_, f) => value(f)));
+        const row = probeRow(js, fc.integer({ min: -3, max: 100 }));
         fc.assert(
           fc.property(fc.array(row, { minLength: 1, maxLength: 12 }), (rows) => {
             const X = Float64Array.from(rows.flat());

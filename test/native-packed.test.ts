@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { NativeEngine, SMALL_BATCH_ROWS } from "../src/engines/native.js";
 import { JsEngine } from "../src/js.js";
 import { loadBinding } from "../src/native/binding.js";
-import { firstNotIdentical, loadZoo, probeValues, SPECIALS, zooNames } from "./js-fixtures.js";
+import { firstNotIdentical, loadZoo, probeRow, zooNames } from "./js-fixtures.js";
 
 const TYPES = ["raw", "normal"] as const;
 
@@ -53,16 +53,7 @@ describe.each(zooNames())("packed-tree kernel on zoo model %s", (name) => {
   // (linear models never reach the kernel: the test above checks that it is off for them)
   if (!linear)
     it("matches LightGBM on random rows (fast-check)", () => {
-      const pools = probeValues(JsEngine.fromString(c.modelText));
-      const nf = c.ncol;
-      const value = (f: number) =>
-        fc.oneof(
-          { weight: 4, arbitrary: pools[f].length > 0 ? fc.constantFrom(...pools[f]) : fc.double() },
-          { weight: 2, arbitrary: fc.constantFrom(...SPECIALS) },
-          { weight: 2, arbitrary: fc.double({ min: -5, max: 5, noNaN: true }) },
-          { weight: 1, arbitrary: fc.double() },
-        );
-      const row = fc.tuple(...Array.from({ length: nf }, (_, f) => value(f)));
+      const row = probeRow(JsEngine.fromString(c.modelText));
       fc.assert(
         fc.property(fc.array(row, { minLength: 1, maxLength: 40 }), (rows) => {
           const X = Float64Array.from(rows.flat());

@@ -2,7 +2,7 @@
 // gets exactly its own rows back, and a bad record or a failing engine call fails only what it should.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../src/errors.js";
-import { MicroBatcher } from "../src/server/microbatch.js";
+import { ASYNC_MIN_MICROS, MicroBatcher } from "../src/server/microbatch.js";
 import { ServedModel } from "../src/server/sdk.js";
 import { CLASSIC, HR } from "./fixtures/server/helpers.js";
 
@@ -29,11 +29,11 @@ function batcher(overrides: Partial<ConstructorParameters<typeof MicroBatcher>[1
 }
 
 describe("MicroBatcher", () => {
-  // each size on both sides of the in-place / thread-pool cutoff (asyncMinRows 64)
+  // each size on both sides of the in-place / thread-pool cutoff (asyncMinRows 64 here)
   it.each([2, 10, 63, 64, 200])(
     "%i concurrent one-record requests: one engine call, each its own answer",
     async (n) => {
-      const { b, sizes } = batcher();
+      const { b, sizes } = batcher({ asyncMinRows: 64 });
       const recs = records(n);
       const want = served.toResults(served.predictMatrix(served.encode(recs).data, n), n);
       const got = await Promise.all(recs.map((r) => b.predict([r])));
@@ -165,6 +165,18 @@ describe("MicroBatcher", () => {
     expect(got).toEqual(want);
     expect(sizes.reduce((a, x) => a + x, 0)).toBe(50);
     expect(Math.max(...sizes)).toBe(8);
+  });
+
+  it("by default sends to the thread pool the batches that take about ASYNC_MIN_MICROS to predict", () => {
+    const us = served.rowMicros();
+    expect(us).toBeGreaterThan(0);
+    expect(served.rowMicros()).toBe(us); // measured once
+    const { b } = batcher();
+    expect(b.asyncMinRows).toBe(Math.max(1, Math.ceil(ASYNC_MIN_MICROS / us)));
+    // the shipped model predicts a row in about 1-3 µs here: some tens to a few hundred rows
+    expect(b.asyncMinRows).toBeGreaterThan(10);
+    expect(b.asyncMinRows).toBeLessThan(2000);
+    expect(batcher({ asyncMinRows: 7 }).b.asyncMinRows).toBe(7);
   });
 
   it("without batching every request is its own engine call", async () => {

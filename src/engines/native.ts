@@ -36,8 +36,9 @@ export interface NativeEngineOptions {
    * Raw and normal predictions run on the addon's packed-tree kernel (native/packed_forest.cc) for
    * predictRow, and for predict / predictAsync on up to SMALL_BATCH_ROWS rows or with one thread:
    * LightGBM's values bit for bit, 1.4-2x faster (default true). It reuses the validating parse, so it
-   * is off when `validate` is false; models with linear leaves, leaf and SHAP outputs, iteration ranges
-   * and larger threaded batches always go through LightGBM.
+   * is off when `validate` is false and for engines made from a training booster (fromBooster); models
+   * with linear leaves, leaf and SHAP outputs, iteration ranges and larger threaded batches always go
+   * through LightGBM.
    */
   packedTrees?: boolean;
 }

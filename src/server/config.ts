@@ -40,8 +40,11 @@ export interface ServerConfig {
   maxBatchSize: number;
   /** Extra time a micro-batch waits for more requests (0: only what arrived while the last batch ran). */
   maxWaitMs: number;
-  /** Engine calls with fewer rows run on the event loop; larger ones on the thread pool. */
-  asyncMinRows: number;
+  /**
+   * Engine calls with fewer rows run on the event loop; larger ones on the thread pool. Undefined: per
+   * model, the rows that take about ASYNC_MIN_MICROS to predict (see MicroBatcher).
+   */
+  asyncMinRows: number | undefined;
   /** Threads for one native batch prediction. */
   numThreads: number;
   /** Time graceful shutdown waits for in-flight requests before closing anyway. */
@@ -256,11 +259,10 @@ export function resolveConfig(
       ) ?? 256,
     maxWaitMs:
       pick(int("max-wait-ms", flags.maxWaitMs, 0), int("LGBM_MAX_WAIT_MS", env.LGBM_MAX_WAIT_MS, 0)) ?? 0,
-    asyncMinRows:
-      pick(
-        int("async-min-rows", flags.asyncMinRows, 1),
-        int("LGBM_ASYNC_MIN_ROWS", env.LGBM_ASYNC_MIN_ROWS, 1),
-      ) ?? 64,
+    asyncMinRows: pick(
+      int("async-min-rows", flags.asyncMinRows, 1),
+      int("LGBM_ASYNC_MIN_ROWS", env.LGBM_ASYNC_MIN_ROWS, 1),
+    ),
     numThreads:
       pick(int("num-threads", flags.numThreads, 1), int("LGBM_NUM_THREADS", env.LGBM_NUM_THREADS, 1)) ?? 1,
     shutdownTimeoutMs:

@@ -67,6 +67,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         engine: e.served.model.engine.name,
         loadMs: Math.round(e.loadMs),
         sha256: e.sha256,
+        // engine calls of this many rows or more run on the thread pool (measured unless configured)
+        asyncMinRows: e.batcher.asyncMinRows,
       },
       "model loaded",
     );

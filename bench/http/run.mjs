@@ -219,7 +219,7 @@ async function main() {
       `http://127.0.0.1:${port}/nope`,
     );
     const ours = await startLgbm();
-    const rounds = quick ? 2 : 6;
+    const rounds = quick ? 2 : 10;
     const secs = quick ? 1 : 2;
     for (const c of CONNS) {
       const per = [];

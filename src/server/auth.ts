@@ -12,6 +12,28 @@ export const MAX_API_KEY_BYTES = 256;
 // Room for one more (multi-byte) character, so a longer presented key is seen as too long, not cut.
 const SLOT = MAX_API_KEY_BYTES + 4;
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * The UTF-8 bytes of `key` into `out` (SLOT bytes); returns the byte count (more than MAX_API_KEY_BYTES
+ * when too long). ASCII keys, the usual kind, are copied in a loop: Buffer.write is a C++ binding call.
+ */
+function writeKey(key: string, out: Buffer): number {
+  if (key.length <= MAX_API_KEY_BYTES) {
+    let ascii = true;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      if (c > 127) {
+        ascii = false;
+        break;
+      }
+      out[i] = c;
+    }
+    if (ascii) return key.length;
+  }
+  return out.write(key, 0, "utf8");
+}
+
 interface Key {
   padded: Buffer;
   bytes: number;
@@ -42,12 +64,13 @@ export class ApiKeys {
   /** The id (SHA-256 hex) of the matching key, or undefined. */
   check(authorization: string | undefined): string | undefined {
     if (!authorization) return undefined;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const m = BEARER.exec(authorization);
     if (!m) return undefined;
     const presented = this.scratch;
-    const n = presented.write(m[1], 0, "utf8");
+    const n = writeKey(m[1], presented);
     if (n > MAX_API_KEY_BYTES) return undefined;
-    presented.fill(0, n);
+    // Uint8Array's fill, a V8 builtin: Buffer's own fill goes through a C++ binding (~0.1 µs a request)
+    Uint8Array.prototype.fill.call(presented, 0, n);
     let match: string | undefined;
     for (const k of this.keys) {
       // both comparisons always run; & rather than && so the second does not depend on the first

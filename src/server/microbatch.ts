@@ -16,11 +16,14 @@ const DEFER_BELOW_ROWS = 12;
 /**
  * Without an explicit asyncMinRows, a batch goes to the thread pool when it takes about this long to
  * predict. A thread-pool round trip is not free: measured here (2-core VM), a 64-row batch of the shipped
- * model took 63 µs in place and 123 µs of CPU through the pool (about 20 of them on the event loop, the rest
- * waking threads), and batching at 64 rows cost 14% of req/s at 256 connections against 200 rows. Below a
- * quarter of a millisecond, blocking the event loop is the cheaper choice; above it, the loop stays free.
+ * model took 63 µs in place and 123 µs of CPU through the pool (about 20 of them on the event loop, the
+ * rest waking threads), and the pool's thread competes for the cores with everything else. Head to head at
+ * 256 connections, a cut-off of 64 rows cost 14% of req/s against ~200 rows, and ~200 rows cost 10-20%
+ * against none (every micro-batch of the shipped model in place: at most 256 rows, ~0.35 ms). So the
+ * event loop is blocked for up to about a millisecond; longer predictions (large models, large
+ * /predict/batch requests) run on the pool.
  */
-export const ASYNC_MIN_MICROS = 250;
+export const ASYNC_MIN_MICROS = 1000;
 
 export interface MicroBatchOptions {
   /** Batch concurrent requests (otherwise each request makes its own engine call). */

@@ -62,8 +62,11 @@ export const SPECIALS = [
   1e-36,
   -1e-36,
   Number.MIN_VALUE,
+  -0.5,
+  0.5,
   2 ** 31,
   -(2 ** 31),
+  2 ** 31 - 1,
   3e9,
 ];
 

@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsEngine, type ParsedModel, type ParsedTree } from "../src/js.js";
-import { firstNotIdentical, loadZoo, nextAfter, zooNames } from "./js-fixtures.js";
+import { firstNotIdentical, loadZoo, nextAfter, SPECIALS, zooNames } from "./js-fixtures.js";
 
 const kZeroThreshold = Math.fround(1e-35);
 
@@ -103,29 +103,6 @@ function referenceLeaves(m: ParsedModel, row: Float64Array): Float64Array {
   const x = cApiRow(row);
   return Float64Array.from(m.trees, (t) => (t.numLeaves > 1 ? getLeaf(t, x) : 0));
 }
-
-const SPECIALS = [
-  Number.NaN,
-  0,
-  -0,
-  1e300,
-  -1e300,
-  Number.POSITIVE_INFINITY,
-  Number.NEGATIVE_INFINITY,
-  kZeroThreshold,
-  -kZeroThreshold,
-  nextAfter(kZeroThreshold, 1),
-  nextAfter(-kZeroThreshold, -1),
-  1e-36,
-  -1e-36,
-  Number.MIN_VALUE,
-  -0.5,
-  0.5,
-  2 ** 31,
-  -(2 ** 31),
-  2 ** 31 - 1,
-  3e9,
-];
 
 function rowsArbitrary(m: ParsedModel) {
   const pools: number[][] = Array.from({ length: m.numFeatures }, () => []);

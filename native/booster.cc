@@ -81,9 +81,7 @@ std::shared_ptr<BoosterState> Booster::StateOf(Napi::Env env, Napi::Value value,
 BoosterHandle Booster::Live(Napi::Env env) const {
   InstallLogCallback();
   if (!state_ || !state_->handle) {
-    Napi::Error err = Napi::Error::New(env, "the model has been disposed");
-    err.Value().Set("code", Napi::String::New(env, "ERR_DISPOSED"));
-    throw err;
+    throw DisposedError(env);
   }
   return state_->handle;
 }

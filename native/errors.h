@@ -28,6 +28,13 @@ inline void Check(Napi::Env env, int rc, const char* what) {
   if (rc != 0) throw LightGBMError(env, LastError(what));
 }
 
+// What every call on a disposed (or collected) model throws; DisposedError in the TypeScript layer.
+inline Napi::Error DisposedError(Napi::Env env) {
+  Napi::Error err = Napi::Error::New(env, "the model has been disposed");
+  err.Value().Set("code", Napi::String::New(env, "ERR_DISPOSED"));
+  return err;
+}
+
 inline Napi::Error ArgTypeError(Napi::Env env, const std::string& message) {
   Napi::Error err = Napi::TypeError::New(env, message);
   err.Value().Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));

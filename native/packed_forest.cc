@@ -176,9 +176,7 @@ const Forest& PackedForest::CheckArgs(const Napi::CallbackInfo& info, Napi::Floa
                                       Napi::Float64Array& out) {
   Napi::Env env = info.Env();
   if (!forest_) {
-    Napi::Error err = Napi::Error::New(env, "the model has been disposed");
-    err.Value().Set("code", Napi::String::New(env, "ERR_DISPOSED"));
-    throw err;
+    throw DisposedError(env);
   }
   const Forest& f = *forest_;
   data = Float64ArrayArg(info, 0, "data");

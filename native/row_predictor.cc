@@ -86,9 +86,7 @@ void RowPredictor::Release() {
 Napi::Value RowPredictor::RunMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!cell_->fast) {
-    Napi::Error err = Napi::Error::New(env, "the model has been disposed");
-    err.Value().Set("code", Napi::String::New(env, "ERR_DISPOSED"));
-    throw err;
+    throw DisposedError(env);
   }
   Napi::Float64Array data = Float64ArrayArg(info, 0, "data");
   const int64_t ncol = state_->numFeatures;

@@ -144,11 +144,7 @@ export class NativeEngine implements Engine {
     const packed = this.packedFor(nrow, options);
     if (packed !== undefined) {
       const out = this.packedOut(nrow);
-      try {
-        packed.predict(data, nrow, out, options.type === "raw");
-      } catch (err) {
-        throw fromNativeError(err);
-      }
+      hot(() => packed.predict(data, nrow, out, options.type === "raw"));
       return out;
     }
     const [type, start, num, params] = this.args(options);
@@ -164,15 +160,11 @@ export class NativeEngine implements Engine {
 
   async predictAsync(data: Float64Array, nrow: number, options: PredictOptions = {}): Promise<Float64Array> {
     const packed = this.packedFor(nrow, options);
-    if (packed !== undefined) {
-      try {
-        return await packed.predictAsync(data, nrow, this.packedOut(nrow), options.type === "raw");
-      } catch (err) {
-        throw fromNativeError(err);
-      }
-    }
-    const [type, start, num, params] = this.args(options);
     try {
+      if (packed !== undefined) {
+        return await packed.predictAsync(data, nrow, this.packedOut(nrow), options.type === "raw");
+      }
+      const [type, start, num, params] = this.args(options);
       return await this.booster.predictAsync(data, nrow, this.info.numFeatures, type, start, num, params);
     } catch (err) {
       flushNativeLogs();
@@ -195,9 +187,7 @@ export class NativeEngine implements Engine {
     }
     if (this.packed !== undefined && isWholeModel(options)) {
       const width = this.info.numTreePerIteration;
-      if (out !== undefined && (!(out instanceof Float64Array) || out.length < width)) {
-        throw new RangeError(`out must be a Float64Array of at least ${width} values`);
-      }
+      if (out !== undefined) checkOut(out, width);
       const result = out ?? new Float64Array(width);
       try {
         this.packed.predict(row, 1, result, options.type === "raw");
@@ -221,9 +211,7 @@ export class NativeEngine implements Engine {
       for (let i = 0; i < src.length; i++) result[i] = src[i];
       return result;
     }
-    if (!(out instanceof Float64Array) || out.length < src.length) {
-      throw new RangeError(`out must be a Float64Array of at least ${src.length} values`);
-    }
+    checkOut(out, src.length);
     out.set(src);
     return out;
   }
@@ -300,6 +288,13 @@ export class NativeEngine implements Engine {
       options.numIterations ?? -1,
       `num_threads=${threads}`,
     ];
+  }
+}
+
+/** predictRow's `out`: a Float64Array with room for `width` values. */
+function checkOut(out: Float64Array, width: number): void {
+  if (!(out instanceof Float64Array) || out.length < width) {
+    throw new RangeError(`out must be a Float64Array of at least ${width} values`);
   }
 }
 

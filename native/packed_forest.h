@@ -40,13 +40,28 @@ struct Forest {
   int transform = kIdentity;
   double sigmoid = 1.0;
   bool averageOutput = false;
+  // When every split is numerical with no zero-as-missing (kinds 0 and 1), the records again in a
+  // form for rows without NaN, where each split is one comparison (see NumericLeafValue); else empty.
+  struct NumericRecord {
+    double value;        // threshold, or the leaf value
+    int32_t featureByte;  // feature * 8 (the byte offset of its value in a row); -1 for a leaf
+    int32_t rightByte;    // right child's record * 16 (its byte offset in numeric)
+  };
+  std::vector<NumericRecord> numeric;
 
   // nrow rows of numFeatures values at x to nrow * k values at out. Touches no JS value (thread-safe).
   void Predict(const double* x, int64_t nrow, double* out, bool raw) const;
 
  private:
   const Record* LeafOf(const double* row, int32_t n) const;
+  double NumericLeafValue(const double* row, int32_t n) const;
   void ConvertOutput(double* out) const;
+};
+
+// The forest of a PackedForest, shared with the row functions made by bindRow (which may outlive the
+// object): dispose() empties it, and they throw from then on.
+struct ForestSlot {
+  std::shared_ptr<const Forest> forest;
 };
 
 class PackedForest : public Napi::ObjectWrap<PackedForest> {
@@ -62,6 +77,11 @@ class PackedForest : public Napi::ObjectWrap<PackedForest> {
   Napi::Value Predict(const Napi::CallbackInfo& info);
   // predictAsync(data, nrow, out, raw): Promise<out>, computed on libuv's thread pool
   Napi::Value PredictAsync(const Napi::CallbackInfo& info);
+  // bindRow(input: Float64Array, output: Float64Array, raw): a function run() that predicts the row in
+  // `input` (numFeatures values) into `output` (treesPerIteration values). The single-row hot path, as
+  // RowPredictor.run is for LightGBM's: a plain Node-API callback with no arguments to check or convert.
+  // The function keeps both arrays alive; they must not be transferred (the engine never exposes them).
+  Napi::Value BindRow(const Napi::CallbackInfo& info);
   // dispose(): drops the trees now (the finalizer would later; a running async call keeps its own
   // reference); predict() then throws.
   Napi::Value Dispose(const Napi::CallbackInfo& info);
@@ -70,7 +90,7 @@ class PackedForest : public Napi::ObjectWrap<PackedForest> {
   const Forest& CheckArgs(const Napi::CallbackInfo& info, Napi::Float64Array& data, int64_t& nrow,
                           Napi::Float64Array& out);
 
-  std::shared_ptr<const Forest> forest_;
+  std::shared_ptr<ForestSlot> slot_ = std::make_shared<ForestSlot>();
 };
 
 }  // namespace lgbm_node

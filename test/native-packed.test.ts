@@ -120,8 +120,11 @@ describe("packed-tree kernel", () => {
     expect(() => e.predict(new Float64Array(c.ncol + 1), 1)).toThrow(/expected nrow \* ncol/);
     expect(() => e.predict(new Float64Array(c.ncol), 1.5)).toThrow(/integer/);
     expect(() => e.predictRow(new Float64Array(c.ncol), {}, new Float64Array(0))).toThrow(RangeError);
+    expect(() => e.predictRow(new Float64Array(c.ncol + 1))).toThrow(RangeError);
     await expect(e.predictAsync(new Float64Array(c.ncol + 1), 1)).rejects.toThrow(/expected nrow \* ncol/);
+    e.predictRow(new Float64Array(c.ncol)); // binds the kernel's row path
     e.dispose();
+    expect(() => e.predictRow(new Float64Array(c.ncol))).toThrow(/disposed/);
   });
 
   describe("refuses layouts it cannot trust", () => {
@@ -162,6 +165,32 @@ describe("packed-tree kernel", () => {
       expect([...out]).toEqual([-1, 1]);
       p.dispose();
       expect(() => p.predict(Float64Array.of(0.2), 1, out, true)).toThrow(/disposed/);
+    });
+
+    it("bindRow: a run() over two bound arrays, checked once; it throws after dispose()", () => {
+      const p = make(good().F);
+      const input = new Float64Array(1);
+      const output = new Float64Array(1);
+      const run = p.bindRow(input, output, true);
+      for (const [x, want] of [
+        [0.2, -1],
+        [0.5, -1],
+        [0.7, 1],
+        [Number.NaN, -1], // kind 1: NaN goes left (the general walk)
+      ]) {
+        input[0] = x;
+        run();
+        expect(output[0], String(x)).toBe(want);
+      }
+      expect(() => p.bindRow(new Float64Array(2), output, true)).toThrow(RangeError);
+      expect(() => p.bindRow(input, new Float64Array(2), true)).toThrow(RangeError);
+      expect(() => p.bindRow(new Float32Array(1) as unknown as Float64Array, output, true)).toThrow(
+        TypeError,
+      );
+      expect(() => p.bindRow(input, [0] as unknown as Float64Array, true)).toThrow(TypeError);
+      p.dispose();
+      expect(run).toThrow(/disposed/);
+      expect(() => p.bindRow(input, output, true)).toThrow(/disposed/);
     });
 
     it.each([

@@ -48,8 +48,8 @@ export interface Engine {
   predict(data: Float64Array, nrow: number, options?: PredictOptions): Float64Array;
   /** As `predict`, but off the event loop where the engine can do that. */
   predictAsync(data: Float64Array, nrow: number, options?: PredictOptions): Promise<Float64Array>;
-  /** One row, on the fastest path the engine has. */
-  predictRow(row: Float64Array, options?: PredictOptions): Float64Array;
+  /** One row, on the fastest path the engine has; into `out` (outputWidth values) when given. */
+  predictRow(row: Float64Array, options?: PredictOptions, out?: Float64Array): Float64Array;
   /** Frees native resources. Safe to call more than once; any later call throws. */
   dispose(): void;
 }

@@ -67,8 +67,8 @@ function hot<T>(fn: () => T): T {
   }
 }
 
-interface RowPath {
-  predictor: NativeRowPredictor;
+interface RowPath<P = NativeRowPredictor> {
+  predictor: P;
   input: Float64Array;
   output: Float64Array;
 }
@@ -82,6 +82,11 @@ export class NativeEngine implements Engine {
   private defaultRow: RowPath | undefined;
   /** The packed-tree kernel, when enabled and the model allows it (see NativeEngineOptions.packedTrees). */
   private packed: NativePackedForest | undefined;
+  /** The kernel's bound single-row paths (normal, raw), made on first use. */
+  private packedRows: [RowPath<() => void> | undefined, RowPath<() => void> | undefined] = [
+    undefined,
+    undefined,
+  ];
 
   private constructor(
     private readonly booster: NativeBooster,
@@ -185,26 +190,28 @@ export class NativeEngine implements Engine {
         `row has ${row.length} values but the model has ${this.info.numFeatures} features`,
       );
     }
+    let src: Float64Array;
     if (this.packed !== undefined && isWholeModel(options)) {
-      const width = this.info.numTreePerIteration;
-      if (out !== undefined) checkOut(out, width);
-      const result = out ?? new Float64Array(width);
+      const raw = options.type === "raw" ? 1 : 0;
+      const path = this.packedRows[raw] ?? this.bindPackedRow(this.packed, raw);
+      path.input.set(row);
       try {
-        this.packed.predict(row, 1, result, options.type === "raw");
+        path.predictor(); // no closure here: this is the hottest call in the SDK
       } catch (err) {
         throw fromNativeError(err);
       }
-      return result;
+      src = path.output;
+    } else {
+      const path = this.pathFor(options);
+      path.input.set(row);
+      try {
+        path.predictor.run();
+      } catch (err) {
+        flushNativeLogs();
+        throw fromNativeError(err);
+      }
+      src = path.output;
     }
-    const path = this.pathFor(options);
-    path.input.set(row);
-    try {
-      path.predictor.run(); // no closure here: this is the hottest call in the SDK
-    } catch (err) {
-      flushNativeLogs();
-      throw fromNativeError(err);
-    }
-    const src = path.output;
     if (out === undefined) {
       // a loop into a new array: measured ~10 ns faster than slice() for the usual 1-3 values
       const result = new Float64Array(src.length);
@@ -229,6 +236,14 @@ export class NativeEngine implements Engine {
   /** The kernel's output array (a non-integer nrow gets an empty one here, and the addon's error). */
   private packedOut(nrow: number): Float64Array {
     return new Float64Array(Number.isSafeInteger(nrow) ? nrow * this.info.numTreePerIteration : 0);
+  }
+
+  private bindPackedRow(packed: NativePackedForest, raw: 0 | 1): RowPath<() => void> {
+    const input = new Float64Array(this.info.numFeatures);
+    const output = new Float64Array(this.info.numTreePerIteration);
+    const path = { predictor: hot(() => packed.bindRow(input, output, raw === 1)), input, output };
+    this.packedRows[raw] = path;
+    return path;
   }
 
   /** The single-row path for these options; the default one without building a key. */
@@ -272,6 +287,7 @@ export class NativeEngine implements Engine {
     this.defaultRow = undefined;
     this.packed?.dispose();
     this.packed = undefined;
+    this.packedRows = [undefined, undefined];
     this.booster.dispose();
   }
 

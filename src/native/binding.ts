@@ -73,6 +73,11 @@ export interface NativePackedForest {
   predict(data: Float64Array, nrow: number, out: Float64Array, raw: boolean): void;
   /** The same on libuv's thread pool; resolves with `out`. */
   predictAsync(data: Float64Array, nrow: number, out: Float64Array, raw: boolean): Promise<Float64Array>;
+  /**
+   * A function that predicts the row in `input` into `output` (treesPerIteration values) with no
+   * argument checks: the single-row hot path. Throws once the forest is disposed.
+   */
+  bindRow(input: Float64Array, output: Float64Array, raw: boolean): () => void;
   dispose(): void;
 }
 

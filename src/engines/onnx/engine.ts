@@ -125,14 +125,20 @@ export class OnnxEngine implements Engine {
     return session.run(data, nrow, this.info.numFeatures, output);
   }
 
-  predictRow(row: Float64Array, options: PredictOptions = {}): Float64Array {
+  predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {
     if (!(row instanceof Float64Array)) throw new TypeError("row must be a Float64Array");
     if (row.length !== this.info.numFeatures) {
       throw new RangeError(
         `row has ${row.length} values but the model has ${this.info.numFeatures} features`,
       );
     }
-    return this.predict(row, 1, options);
+    const result = this.predict(row, 1, options);
+    if (out === undefined) return result;
+    if (!(out instanceof Float64Array) || out.length < result.length) {
+      throw new RangeError(`out must be a Float64Array of at least ${result.length} values`);
+    }
+    out.set(result);
+    return out;
   }
 
   dispose(): void {

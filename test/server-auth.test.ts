@@ -2,6 +2,7 @@
 // ASCII and non-ASCII keys, the length limit, and a reused scratch buffer that never leaks one
 // presented key into the next comparison. Over HTTP, server-api.test.ts covers the 401s.
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ApiKeys, MAX_API_KEY_BYTES } from "../src/server/auth.js";
 
@@ -56,5 +57,76 @@ describe("ApiKeys", () => {
     expect(() => new ApiKeys(["y".repeat(MAX_API_KEY_BYTES + 1)])).toThrow(RangeError);
     expect(new ApiKeys([]).enabled).toBe(false);
     expect(keys.enabled).toBe(true);
+  });
+});
+
+describe("ApiKeys against a plain reference", () => {
+  // The reference: the Bearer grammar as a regular expression, the key compared as a string.
+  const reference = (configured: string[], h: string | undefined) => {
+    const m = h === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(h);
+    if (!m || Buffer.byteLength(m[1], "utf8") > MAX_API_KEY_BYTES) return undefined;
+    return configured.includes(m[1]) ? id(m[1]) : undefined;
+  };
+  const configured = [
+    "k",
+    "key-one",
+    "clé-ü-2",
+    "0123456789abcdef0123456789abcdef",
+    "x".repeat(MAX_API_KEY_BYTES),
+  ];
+  const keys = new ApiKeys(configured);
+  const alphabet = [
+    "a",
+    "k",
+    "e",
+    "y",
+    "-",
+    "o",
+    "n",
+    "x",
+    "é",
+    "ü",
+    " ",
+    "\t",
+    "\u00a0",
+    "\u3000",
+    "€",
+    "😀",
+  ];
+
+  it("agrees on configured keys, their near misses and random headers (fast and general paths)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("Bearer ", "bearer ", "BEARER\t", "Bearer  ", "Bearer", "Basic ", "", "Bearer\u00a0"),
+        fc.oneof(
+          fc.constantFrom(...configured),
+          fc.constantFrom(...configured).map((k) => `${k}x`),
+          fc.constantFrom(...configured).map((k) => k.slice(0, -1)),
+          // same length, one character changed (the last word and the first are compared too)
+          fc
+            .tuple(fc.constantFrom(...configured), fc.nat(), fc.constantFrom("a", "z", "0"))
+            .map(([k, i, c]) => {
+              const at = i % k.length;
+              return k.slice(0, at) + (k[at] === c ? "b" : c) + k.slice(at + 1);
+            }),
+          fc.constantFrom(...configured).map((k) => `${k} `),
+          fc.array(fc.constantFrom(...alphabet), { maxLength: 300 }).map((a) => a.join("")),
+          fc.string({ maxLength: 40 }),
+        ),
+        (scheme, key) => {
+          const h = scheme + key;
+          expect(keys.check(h), JSON.stringify(h)).toBe(reference(configured, h));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("a key that is a prefix of a longer configured key does not match it", () => {
+    const k = new ApiKeys(["abcdefgh", "abcd"]);
+    expect(k.check("Bearer abcd")).toBe(id("abcd"));
+    expect(k.check("Bearer abcdefg")).toBeUndefined();
+    expect(k.check("Bearer abcdefgh")).toBe(id("abcdefgh"));
+    expect(k.check("Bearer abcdefghi")).toBeUndefined();
   });
 });

@@ -62,6 +62,26 @@ describe("drift statistics", () => {
 });
 
 describe("DriftMonitor", () => {
+  it("observeOne counts exactly what observe counts, record by record, across window advances", () => {
+    const opts = { windowSize: 50, buckets: 5, thresholds: { minCount: 1 } };
+    const batch = new DriftMonitor(tiny, opts);
+    const one = new DriftMonitor(tiny, opts);
+    const xs = [-1, 0.5, 2, null, Number.NaN, "0.7", "abc", true];
+    const cs = ["a", "b", "z", null, 3];
+    const records = Array.from({ length: 137 }, (_, i) => ({ x: xs[i % xs.length], c: cs[i % cs.length] }));
+    const outputs = records.map((_, i) => (i % 3 === 0 ? { value: i % 20 } : i % 3 === 1 ? {} : null));
+    batch.observe(records.slice(0, 100), outputs.slice(0, 90));
+    batch.observe(records.slice(100), outputs.slice(100));
+    records.forEach((r, i) => {
+      one.observeOne(r, i < 90 || i >= 100 ? outputs[i] : undefined);
+    });
+    expect(one.rows).toBe(batch.rows);
+    const { generatedAt: _a, ...a } = one.report();
+    const { generatedAt: _b, ...b } = batch.report();
+    expect(a).toEqual(b);
+    expect(a.rows).toBe(47); // 4 full buckets of 10 and 7 in the newest
+  });
+
   it("keeps a rolling window of fixed memory: old records leave the counts", () => {
     const m = new DriftMonitor(tiny, { windowSize: 1000, buckets: 10, thresholds: { minCount: 10 } });
     const bytes = m.memoryBytes;

@@ -25,6 +25,8 @@ export class DriftMonitor {
   readonly thresholds: Thresholds;
   readonly windowSize: number;
   readonly #offsets: number[];
+  /** The field names, in reference order (read once per record each). */
+  readonly #names: string[];
   readonly #width: number;
   readonly #ring: Float64Array[];
   readonly #ringRows: number[];
@@ -46,6 +48,7 @@ export class DriftMonitor {
     this.#perBucket = Number.isFinite(this.windowSize)
       ? Math.max(1, Math.ceil(this.windowSize / buckets))
       : Infinity;
+    this.#names = this.reference.fields.map((b) => b.name);
     this.#offsets = [];
     let off = 0;
     for (const b of this.reference.fields) {
@@ -71,33 +74,43 @@ export class DriftMonitor {
    * model's result for `records[i]` (`{ probability }`, `{ value }` or `{ prediction }`), when known.
    */
   observe(records: Iterable<unknown>, outputs?: ArrayLike<unknown>): void {
-    const fields = this.reference.fields;
-    const pred = this.reference.prediction;
-    const key = this.reference.predictionKey;
-    const predOff = this.#offsets[fields.length];
     let i = 0;
     for (const rec of records) {
-      if (this.#ringRows[this.#head] >= this.#perBucket) this.#advance();
-      const bucket = this.#ring[this.#head];
-      const r = rec !== null && typeof rec === "object" ? (rec as Record<string, unknown>) : {};
-      for (let f = 0; f < fields.length; f++) {
-        const k = this.#offsets[f] + binValue(fields[f], r[fields[f].name]);
-        bucket[k]++;
-        this.#sum[k]++;
-      }
-      this.#ringRows[this.#head]++;
-      this.#rows++;
-      if (pred && outputs && i < outputs.length) {
-        const v = predictionValue(outputs[i], key);
-        if (v !== undefined) {
-          const k = predOff + binValue(pred, v);
-          bucket[k]++;
-          this.#sum[k]++;
-          this.#ringPredictions[this.#head]++;
-          this.#predictions++;
-        }
-      }
+      this.observeOne(rec, outputs !== undefined && i < outputs.length ? outputs[i] : undefined);
       i++;
+    }
+  }
+
+  /**
+   * Counts one record and, when given, the model's output for it. The server's per-request call: the
+   * state it needs is read into locals once (it runs for every prediction served).
+   */
+  observeOne(record: unknown, output?: unknown): void {
+    if (this.#ringRows[this.#head] >= this.#perBucket) this.#advance();
+    const head = this.#head;
+    const bucket = this.#ring[head];
+    const sum = this.#sum;
+    const offsets = this.#offsets;
+    const fields = this.reference.fields;
+    const names = this.#names;
+    const r = record !== null && typeof record === "object" ? (record as Record<string, unknown>) : {};
+    for (let f = 0; f < fields.length; f++) {
+      const k = offsets[f] + binValue(fields[f], r[names[f]]);
+      bucket[k]++;
+      sum[k]++;
+    }
+    this.#ringRows[head]++;
+    this.#rows++;
+    const pred = this.reference.prediction;
+    if (pred && output !== undefined) {
+      const v = predictionValue(output, this.reference.predictionKey);
+      if (v !== undefined) {
+        const k = offsets[fields.length] + binValue(pred, v);
+        bucket[k]++;
+        sum[k]++;
+        this.#ringPredictions[head]++;
+        this.#predictions++;
+      }
     }
   }
 
@@ -149,12 +162,22 @@ export class DriftRegistry {
 
   /** Counts records predicted by `model`; models whose spec has no reference are ignored. */
   observe(model: string, spec: Spec, records: Iterable<unknown>, outputs?: ArrayLike<unknown>): void {
+    this.#monitorOf(model, spec)?.observe(records, outputs);
+  }
+
+  /** observe() for one record and its output (the /predict route's call). */
+  observeOne(model: string, spec: Spec, record: unknown, output?: unknown): void {
+    this.#monitorOf(model, spec)?.observeOne(record, output);
+  }
+
+  /** The model's monitor for this spec (a new one when the spec changed); null without a reference. */
+  #monitorOf(model: string, spec: Spec): DriftMonitor | null {
     let slot = this.#monitors.get(model);
     if (!slot || slot.spec !== spec) {
       slot = { spec, monitor: spec.reference ? new DriftMonitor(spec, this.options) : null };
       this.#monitors.set(model, slot);
     }
-    slot.monitor?.observe(records, outputs);
+    return slot.monitor;
   }
 
   get(model: string): DriftMonitor | undefined {

@@ -262,6 +262,33 @@ describe("docs and operations", () => {
     expect(m.text).toMatch(/lgbm_model_info\{model="hr",version="1",engine="native",objective="binary"/);
     expect(m.text).toContain("nodejs_eventloop_lag_seconds");
   });
+
+  it("counts every response once per method, route and status, with its latency; unknown paths as unmatched", async () => {
+    const s = await start(HR);
+    try {
+      const metric = async (name: string, labels: string) => {
+        const text = (await get(s.url, "/metrics")).text;
+        const line = text.split("\n").find((l: string) => l.startsWith(`${name}{${labels}}`));
+        return line === undefined ? 0 : Number(line.split(" ").at(-1));
+      };
+      await Promise.all(Array.from({ length: 7 }, () => post(s.url, "/predict", CLASSIC)));
+      await post(s.url, "/predict", { ...CLASSIC, salary: "huge" });
+      await get(s.url, "/nope");
+      await get(s.url, "/nope/either");
+      await fetch(`${s.url}/healthz`, { method: "HEAD" });
+      const ok = 'method="POST",route="/predict",status="200"';
+      expect(await metric("lgbm_http_requests_total", ok)).toBe(7);
+      expect(await metric("lgbm_http_request_duration_seconds_count", ok)).toBe(7);
+      const sum = await metric("lgbm_http_request_duration_seconds_sum", ok);
+      expect(sum).toBeGreaterThan(0);
+      expect(sum).toBeLessThan(7 * 10);
+      expect(await metric("lgbm_http_requests_total", 'method="POST",route="/predict",status="422"')).toBe(1);
+      expect(await metric("lgbm_http_requests_total", 'method="GET",route="unmatched",status="404"')).toBe(2);
+      expect(await metric("lgbm_http_requests_total", 'method="HEAD",route="/healthz",status="200"')).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 describe("a repository of models", () => {

@@ -9,6 +9,7 @@ import type { Result } from "./sdk.js";
 
 export interface PredictionCounter {
   count(results: readonly Result[]): void;
+  countOne(result: Result): void;
 }
 
 /** The class key of results without a predicted class (regression): counted as "value". */
@@ -90,18 +91,20 @@ export class Metrics {
   /** Counts one model version's predictions per class; its children are resolved once per class. */
   predictionCounter(model: string, version: string): PredictionCounter {
     const byClass = new Map<unknown, CounterChild>();
+    const countOne = (r: Result) => {
+      const c = "prediction" in r ? r.prediction : VALUE;
+      let child = byClass.get(c);
+      if (!child) {
+        child = this.predictions.child(model, version, c === VALUE ? "value" : String(c));
+        byClass.set(c, child);
+      }
+      child.inc();
+    };
     return {
       count: (results) => {
-        for (const r of results) {
-          const c = "prediction" in r ? r.prediction : VALUE;
-          let child = byClass.get(c);
-          if (!child) {
-            child = this.predictions.child(model, version, c === VALUE ? "value" : String(c));
-            byClass.set(c, child);
-          }
-          child.inc();
-        }
+        for (const r of results) countOne(r);
       },
+      countOne,
     };
   }
 

@@ -99,9 +99,9 @@ export class ServedModel {
     return this.model.engine.predict(data, nrow, options);
   }
 
-  /** One encoded row on the engine's fastest single-row path (normal output). */
-  predictRow(row: Float64Array): Float64Array {
-    return this.model.engine.predictRow(row);
+  /** One encoded row on the engine's fastest single-row path (normal output), into `out` when given. */
+  predictRow(row: Float64Array, out?: Float64Array): Float64Array {
+    return this.model.engine.predictRow(row, {}, out);
   }
 
   predictMatrixAsync(data: Float64Array, nrow: number, options: PredictOptions = {}): Promise<Float64Array> {

@@ -30,6 +30,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Install SIGHUP/SIGTERM/SIGINT handlers (the CLI does; tests embedding the server do not). */
   signals?: boolean;
+  /** See AppDeps.headerBlocks (tests). */
+  headerBlocks?: boolean;
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -89,6 +91,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     predictionLog,
     isShuttingDown: () => shuttingDown,
+    headerBlocks: options.headerBlocks,
   });
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();

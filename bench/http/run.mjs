@@ -28,7 +28,12 @@ const opt = (name, dflt) => {
 };
 const duration = Number(opt("--duration", quick ? 2 : 5));
 const bundle = opt("--bundle", "models/hr-attrition");
-const CONNS = quick ? [1, 64] : [1, 16, 64, 256];
+const CONNS = opt("--connections", quick ? "1,64" : "1,16,64,256")
+  .split(",")
+  .map(Number);
+// --head-to-head: only the bare-fastify goal's measurement (no result files written).
+const headToHeadOnly = args.includes("--head-to-head");
+const ROUNDS = Number(opt("--rounds", quick ? 2 : 10));
 const KEY = "bench-key";
 
 const CLASSIC = {
@@ -192,7 +197,7 @@ async function main() {
   }
 
   // Reference 1: bare fastify.
-  {
+  if (!headToHeadOnly) {
     const port = nextPort++;
     const s = await startProc(
       process.execPath,
@@ -219,7 +224,7 @@ async function main() {
       `http://127.0.0.1:${port}/nope`,
     );
     const ours = await startLgbm();
-    const rounds = quick ? 2 : 10;
+    const rounds = ROUNDS;
     const secs = quick ? 1 : 2;
     for (const c of CONNS) {
       const per = [];
@@ -264,6 +269,7 @@ async function main() {
     await bare.stop();
     await ours.stop();
   }
+  if (headToHeadOnly) process.exit(0);
 
   for (const [label, cfg] of [
     ["lgbm serve /predict, micro-batching, 1 worker", { microbatch: true, workers: 1 }],

@@ -17,6 +17,7 @@ import {
   type RecordSchema,
   recordIssues,
 } from "./schema.js";
+import { type FieldReader, fieldReader } from "./field-reader.js";
 import { type FieldSpec, fieldWidth, type Spec } from "./spec.js";
 
 export interface EncoderOptions {
@@ -152,6 +153,9 @@ export class Encoder {
   readonly extraFields: ExtraFields;
   readonly #plans: Plan[];
   readonly #names: Set<string>;
+  /** Reads a record's field values, in plan order, into #values (see field-reader.ts). */
+  readonly #read: FieldReader;
+  readonly #values: unknown[];
   readonly #maxIssues: number;
   #schema: RecordSchema | undefined;
   /** Where validate() encodes to (and throws away). */
@@ -173,6 +177,8 @@ export class Encoder {
     });
     this.ncol = col;
     this.#names = new Set(spec.fields.map((f) => f.name));
+    this.#read = fieldReader(this.#plans.map((p) => p.name));
+    this.#values = new Array(this.#plans.length).fill(undefined);
   }
 
   /** The zod schema and JSON Schema of one record (built on first use). */
@@ -285,10 +291,11 @@ export class Encoder {
     if (record === null || typeof record !== "object" || Array.isArray(record)) return false;
     const rec = record as InputRecord;
     const plans = this.#plans;
+    const values = this.#values;
+    this.#read(rec, values);
     let ok = true;
     for (let i = 0; i < plans.length; i++) {
-      const p = plans[i];
-      if (!put(p, rec[p.name], out, base, false)) ok = false;
+      if (!put(plans[i], values[i], out, base, false)) ok = false;
     }
     if (ok && this.extraFields === "reject") {
       for (const key of Object.keys(rec)) if (!this.#names.has(key)) return false;

@@ -8,6 +8,7 @@
  * counts leave the sum, so the window always covers between windowSize − windowSize/buckets and
  * windowSize of the most recent records.
  */
+import { type FieldReader, fieldReader } from "../bundle/field-reader.js";
 import type { Spec } from "../bundle/spec.js";
 import { binValue, type CompiledReference, compileReference, predictionValue, width } from "./bins.js";
 import { buildReport, type DriftReport, resolveThresholds, type Thresholds } from "./report.js";
@@ -25,8 +26,9 @@ export class DriftMonitor {
   readonly thresholds: Thresholds;
   readonly windowSize: number;
   readonly #offsets: number[];
-  /** The field names, in reference order (read once per record each). */
-  readonly #names: string[];
+  /** Reads a record's values of the reference fields, in order, into #values (see field-reader.ts). */
+  readonly #read: FieldReader;
+  readonly #values: unknown[];
   readonly #width: number;
   readonly #ring: Float64Array[];
   readonly #ringRows: number[];
@@ -48,7 +50,8 @@ export class DriftMonitor {
     this.#perBucket = Number.isFinite(this.windowSize)
       ? Math.max(1, Math.ceil(this.windowSize / buckets))
       : Infinity;
-    this.#names = this.reference.fields.map((b) => b.name);
+    this.#read = fieldReader(this.reference.fields.map((b) => b.name));
+    this.#values = new Array(this.reference.fields.length).fill(undefined);
     this.#offsets = [];
     let off = 0;
     for (const b of this.reference.fields) {
@@ -92,10 +95,10 @@ export class DriftMonitor {
     const sum = this.#sum;
     const offsets = this.#offsets;
     const fields = this.reference.fields;
-    const names = this.#names;
-    const r = record !== null && typeof record === "object" ? (record as Record<string, unknown>) : {};
+    const values = this.#values;
+    this.#read(record !== null && typeof record === "object" ? record : {}, values);
     for (let f = 0; f < fields.length; f++) {
-      const k = offsets[f] + binValue(fields[f], r[names[f]]);
+      const k = offsets[f] + binValue(fields[f], values[f]);
       bucket[k]++;
       sum[k]++;
     }

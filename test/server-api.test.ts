@@ -346,7 +346,18 @@ describe("auth", () => {
       expect((await get(b, "/healthz")).status).toBe(200);
       expect((await get(b, "/readyz")).status).toBe(200);
       expect((await get(b, "/v2/health/ready")).status).toBe(200);
-      for (const p of ["/metrics", "/docs", "/openapi.json", "/v2", "/v2/models/hr"]) {
+      expect((await get(b, "/healthz?probe=1")).status).toBe(200);
+      // public by path: what is not literally a health path is asked for a key, even where it would route there
+      for (const p of [
+        "/metrics",
+        "/docs",
+        "/openapi.json",
+        "/v2",
+        "/v2/models/hr",
+        "/health%7A",
+        "/healthz/",
+        "/nope",
+      ]) {
         expect((await get(b, p)).status, p).toBe(401);
       }
       const no = await post(b, "/predict", CLASSIC);

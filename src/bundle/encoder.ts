@@ -9,6 +9,7 @@
  * (all problems of a record at once, with the row index in batches).
  */
 import { ValidationError, type ValidationIssue } from "../errors.js";
+import { type FieldReader, fieldReader } from "./field-reader.js";
 import {
   buildRecordSchema,
   type ExtraFields,
@@ -17,7 +18,6 @@ import {
   type RecordSchema,
   recordIssues,
 } from "./schema.js";
-import { type FieldReader, fieldReader } from "./field-reader.js";
 import { type FieldSpec, fieldWidth, type Spec } from "./spec.js";
 
 export interface EncoderOptions {

@@ -50,6 +50,16 @@ export const SERVER_VERSION = (() => {
 /** Routes reachable without an API key. */
 const PUBLIC_ROUTES = new Set(["/healthz", "/readyz", "/v2/health/live", "/v2/health/ready"]);
 
+/**
+ * Whether a request's URL is a public route's path. By path rather than by matched route
+ * (req.routeOptions builds an object on every read): a URL that only routes to a public route after
+ * decoding is asked for a key, never the other way round.
+ */
+function isPublic(url: string): boolean {
+  const query = url.indexOf("?");
+  return PUBLIC_ROUTES.has(query < 0 ? url : url.slice(0, query));
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     apiKey?: string;
@@ -158,8 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // While shutting down, close each connection after its response instead of keeping it alive.
     if (deps.isShuttingDown?.()) reply.header("connection", "close");
     if (keys.enabled) {
-      const route = req.routeOptions.url;
-      if (!(route && PUBLIC_ROUTES.has(route))) {
+      if (!isPublic(req.url)) {
         const key = keys.check(req.headers.authorization);
         if (!key) {
           reply.header("www-authenticate", 'Bearer realm="lgbm"');
@@ -178,7 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       max: config.rateLimit,
       timeWindow: 60_000,
       keyGenerator: (req) => req.apiKey ?? req.ip,
-      allowList: (req) => PUBLIC_ROUTES.has(req.routeOptions.url ?? ""),
+      allowList: (req) => isPublic(req.url),
       errorResponseBuilder: (_req, ctx) =>
         Object.assign(
           new HttpError(429, `rate limit exceeded: ${ctx.max} requests per minute; retry in ${ctx.after}`),

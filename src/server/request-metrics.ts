@@ -29,7 +29,12 @@ interface Series {
 /** The series of one route label, per method and status code (made on first use). */
 function routeSeries(metrics: Metrics, route: string) {
   const byKey = new Map<string, Series>();
+  // Most responses of a route repeat the last method and status: that one is kept at hand.
+  let lastMethod = "";
+  let lastStatus = 0;
+  let last: Series | undefined;
   return (method: string, status: number): Series => {
+    if (last !== undefined && status === lastStatus && method === lastMethod) return last;
     const key = method + status;
     let s = byKey.get(key);
     if (!s) {
@@ -40,6 +45,9 @@ function routeSeries(metrics: Metrics, route: string) {
       };
       byKey.set(key, s);
     }
+    lastMethod = method;
+    lastStatus = status;
+    last = s;
     return s;
   };
 }

@@ -62,8 +62,8 @@ function isPublic(url: string): boolean {
 
 declare module "fastify" {
   interface FastifyRequest {
-    apiKey?: string;
-    entry?: ModelEntry;
+    /** The SHA-256 id of the request's API key, once checked. */
+    apiKey: string | undefined;
   }
 }
 
@@ -153,6 +153,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Only JSON bodies: fastify answers 415 for any other content type.
   app.removeContentTypeParser("text/plain");
   registerRequestMetrics(app, metrics);
+  // Declared, so every request object has the same shape whether or not it carries a key.
+  app.decorateRequest("apiKey", undefined);
 
   const unauthorized = () =>
     new HttpError(401, "missing or invalid API key: send Authorization: Bearer <key>", "ERR_UNAUTHORIZED");

@@ -61,8 +61,9 @@ function readSpecMeta(dir: string): { name?: string; version?: string } {
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+const versionOrder = new Intl.Collator("en", { numeric: true });
 function compareVersions(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
+  return versionOrder.compare(a, b);
 }
 
 /** Where the bundles under `root` are. */
@@ -102,6 +103,8 @@ export function scanRepository(root: string): Location[] {
 export class ModelRepository {
   /** name → version → entry */
   private readonly models = new Map<string, Map<string, ModelEntry>>();
+  /** name → its highest version's entry (what a request without a version gets), kept by install(). */
+  private readonly latest = new Map<string, ModelEntry>();
   ready = false;
 
   constructor(
@@ -134,8 +137,7 @@ export class ModelRepository {
     const byVersion = this.models.get(name);
     if (!byVersion) return undefined;
     if (version !== undefined) return byVersion.get(version);
-    const versions = this.versions(name);
-    return byVersion.get(versions[versions.length - 1]);
+    return this.latest.get(name);
   }
 
   /** Marks the entry in use; call release() when the request is done with it. */
@@ -191,6 +193,7 @@ export class ModelRepository {
     for (const e of this.entries()) await e.batcher.drain();
     for (const e of this.entries()) e.served.dispose();
     this.models.clear();
+    this.latest.clear();
     this.ready = false;
   }
 
@@ -234,6 +237,8 @@ export class ModelRepository {
     }
     const old = byVersion.get(entry.version);
     byVersion.set(entry.version, entry);
+    const versions = this.versions(entry.name);
+    this.latest.set(entry.name, byVersion.get(versions[versions.length - 1]) as ModelEntry);
     this.metrics.modelLoadSeconds.set({ model: entry.name, version: entry.version }, entry.loadMs / 1000);
     if (old) {
       this.metrics.modelInfo.remove({

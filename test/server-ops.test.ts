@@ -268,6 +268,49 @@ describe("--workers 2 (the real CLI)", () => {
   }, 60_000);
 });
 
+describe("request logging", () => {
+  const lines = (file: string) =>
+    readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+
+  it("with --log-requests, every request's lines carry its reqId; without, a request logs nothing", async () => {
+    const on = join(tmp, "requests-on.log");
+    const srv = await start(HR, { logFile: on, logLevel: "info", logRequests: true });
+    try {
+      expect((await post(srv.url, "/predict", CLASSIC, { "x-request-id": "logged-1" })).status).toBe(200);
+      expect(
+        (await post(srv.url, "/predict", { ...CLASSIC, salary: "huge" }, { "x-request-id": "logged-2" }))
+          .status,
+      ).toBe(422);
+    } finally {
+      await srv.close();
+    }
+    for (const id of ["logged-1", "logged-2"]) {
+      const mine = lines(on).filter((l) => l.reqId === id);
+      expect(
+        mine.map((l) => l.msg),
+        id,
+      ).toEqual(["incoming request", "request completed"]);
+      expect(mine[1].res.statusCode).toBe(id === "logged-1" ? 200 : 422);
+      expect(mine[1].responseTime).toBeGreaterThan(0);
+    }
+
+    const off = join(tmp, "requests-off.log");
+    const quiet = await start(HR, { logFile: off, logLevel: "info", logRequests: false });
+    try {
+      expect((await post(quiet.url, "/predict", CLASSIC, { "x-request-id": "quiet-1" })).status).toBe(200);
+    } finally {
+      await quiet.close();
+    }
+    const all = lines(off);
+    expect(all.some((l) => l.msg === "server listening")).toBe(true);
+    expect(all.filter((l) => l.reqId !== undefined)).toEqual([]);
+  });
+});
+
 describe("internal errors", () => {
   it("are a 500 with a request id that is on the server's log line, without a stack trace", async () => {
     const logFile = join(tmp, "server.log");

@@ -14,7 +14,6 @@ export type { ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js"
 export { type FieldSpec, parseSpec, type Spec, specSchema } from "./bundle/spec.js";
 export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";
-export { ModelParseError } from "./engines/js/errors.js";
 export { NativeEngine, type NativeEngineOptions } from "./engines/native.js";
 export { OnnxEngine, type OnnxEngineOptions, OnnxUnsupportedError } from "./engines/onnx/engine.js";
 export { exportOnnx, OnnxExportError, type OnnxExportOptions } from "./engines/onnx/index.js";
@@ -33,5 +32,6 @@ export {
   type ModelOptions,
   type RecordPredictOptions,
 } from "./model.js";
+export { ModelParseError } from "./model-text/errors.js";
 export { nativeAvailable } from "./native/binding.js";
 export { type TrainOptions, type TrainProgress, train } from "./train/train.js";

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ModelParseError } from "../src/engines/js/errors.js";
 import { NativeEngine } from "../src/engines/native.js";
 import { DisposedError, LightGBMError, ValidationError } from "../src/errors.js";
 import { Model } from "../src/model.js";
+import { ModelParseError } from "../src/model-text/errors.js";
 import { loadBinding } from "../src/native/binding.js";
 import { loadZooCase } from "./helpers/zoo.js";
 

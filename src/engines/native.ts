@@ -8,6 +8,9 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
+import { buildLayout } from "../model-text/layout.js";
+import { type ParsedModel, parseModel } from "../model-text/parse.js";
+import { transformSpec } from "../model-text/transform.js";
 import {
   flushNativeLogs,
   loadBinding,
@@ -18,9 +21,6 @@ import {
   PREDICT_TYPE,
 } from "../native/binding.js";
 import { type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
-import { buildLayout } from "./js/layout.js";
-import { type ParsedModel, parseModel } from "./js/parse.js";
-import { transformSpec } from "./js/transform.js";
 
 export interface NativeEngineOptions {
   /** Default threads for batch predictions (default: all cores). */

@@ -9,7 +9,13 @@
  * model order, so the sums are the same as row-by-row evaluation.
  */
 
-import { K_ZERO_THRESHOLD, KIND_LEAF, KIND_NUM_NAN_LEFT, KIND_ZERO_LEFT, type Layout } from "./layout.js";
+import {
+  K_ZERO_THRESHOLD,
+  KIND_LEAF,
+  KIND_NUM_NAN_LEFT,
+  KIND_ZERO_LEFT,
+  type Layout,
+} from "../../model-text/layout.js";
 
 export interface Evaluator {
   /** Global leaf index reached by the row at data[off..] in tree `t`. */

@@ -4,6 +4,9 @@
  */
 
 import { DisposedError, LightGBMError } from "../../errors.js";
+import { buildLayout, type Layout } from "../../model-text/layout.js";
+import { modelInfoOf, type ParsedModel, parseModel } from "../../model-text/parse.js";
+import { type Transform, transformFor } from "../../model-text/transform.js";
 import {
   type Engine,
   iterationRange,
@@ -13,14 +16,11 @@ import {
   type PredictType,
 } from "../engine.js";
 import { type Evaluator, makeEvaluator } from "./evaluate.js";
-import { buildLayout, type Layout } from "./layout.js";
-import { modelInfoOf, type ParsedModel, parseModel } from "./parse.js";
 import { makeShap, type Shap } from "./shap.js";
-import { type Transform, transformFor } from "./transform.js";
 
-export { ModelParseError } from "./errors.js";
-export type { ModelHeader, ParsedModel, ParsedTree } from "./parse.js";
-export { parseModel, parseModelHeader } from "./parse.js";
+export { ModelParseError } from "../../model-text/errors.js";
+export type { ModelHeader, ParsedModel, ParsedTree } from "../../model-text/parse.js";
+export { parseModel, parseModelHeader } from "../../model-text/parse.js";
 
 const PREDICT_TYPES: ReadonlySet<string> = new Set<PredictType>(["normal", "raw", "leaf", "contrib"]);
 

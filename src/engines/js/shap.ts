@@ -11,7 +11,7 @@ import {
   KIND_NUM_NAN_LEFT,
   KIND_ZERO_LEFT,
   type Layout,
-} from "./layout.js";
+} from "../../model-text/layout.js";
 
 export interface Shap {
   /**

@@ -13,6 +13,7 @@
  *   error that points to predictAsync.
  */
 import { readFileSync } from "node:fs";
+import { modelInfoOf, type ParsedModel, parseModel } from "../../model-text/parse.js";
 import {
   type Engine,
   iterationRange,
@@ -20,7 +21,6 @@ import {
   outputWidthFor,
   type PredictOptions,
 } from "../engine.js";
-import { modelInfoOf, type ParsedModel, parseModel } from "../js/parse.js";
 import { exportOnnxModel } from "./export.js";
 import {
   createPublicSession as createPublic,

@@ -31,8 +31,8 @@
  * training never produces, is refused with an error naming the feature. So are linear trees.
  */
 import { endianness } from "node:os";
-import { adjustThreshold, K_ZERO_THRESHOLD } from "../js/layout.js";
-import { type ParsedModel, type ParsedTree, parseModel } from "../js/parse.js";
+import { adjustThreshold, K_ZERO_THRESHOLD } from "../../model-text/layout.js";
+import { type ParsedModel, type ParsedTree, parseModel } from "../../model-text/parse.js";
 import { AT, DT, encodeModel } from "./proto.js";
 
 export class OnnxExportError extends Error {

@@ -1,7 +1,5 @@
 /** The ONNX path: export a LightGBM model to ONNX, and the onnx engine (onnxruntime-node). */
-import { JsEngine } from "../js/index.js";
-import type { ParsedModel } from "../js/parse.js";
-import { OnnxEngine } from "./engine.js";
+import type { ParsedModel } from "../../model-text/parse.js";
 import { exportOnnxModel, type OnnxExportOptions } from "./export.js";
 
 export { OnnxEngine, type OnnxEngineOptions, OnnxUnsupportedError } from "./engine.js";
@@ -26,9 +24,10 @@ export function exportOnnx(source: OnnxModelSource, options: OnnxExportOptions =
 
 function resolve(source: unknown): string | ParsedModel {
   if (typeof source === "string") return source;
-  if (source instanceof JsEngine || source instanceof OnnxEngine) return source.model;
   if (source !== null && typeof source === "object") {
-    if ("trees" in source && "numFeatures" in source) return source as ParsedModel;
+    if (isParsedModel(source)) return source;
+    // JsEngine and OnnxEngine hold their parsed model (engines do not import each other).
+    if ("model" in source && isParsedModel(source.model)) return source.model;
     if ("engine" in source) return resolve((source as { engine: unknown }).engine);
     const text = modelTextOf(source);
     if (text !== undefined) return text;
@@ -36,6 +35,10 @@ function resolve(source: unknown): string | ParsedModel {
   throw new TypeError(
     "exportOnnx needs a LightGBM model text, a Model, a NativeEngine, a JsEngine or an OnnxEngine",
   );
+}
+
+function isParsedModel(value: unknown): value is ParsedModel {
+  return value !== null && typeof value === "object" && "trees" in value && "numFeatures" in value;
 }
 
 function modelTextOf(source: object): string | undefined {

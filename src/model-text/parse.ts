@@ -8,7 +8,7 @@
  * No `node:` imports: this module is part of the browser-safe entry point.
  */
 
-import type { ModelInfo } from "../engine.js";
+import type { ModelInfo } from "../engines/engine.js";
 import { ModelParseError } from "./errors.js";
 
 /** The model header: everything before the first `Tree=` line. */

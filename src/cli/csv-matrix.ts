@@ -5,8 +5,9 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
+import { readFeatureCell } from "../csv/cell.js";
+import { CSV_OPTIONS } from "../csv/options.js";
 import { ValidationError } from "../errors.js";
-import { isMissingCell } from "../train/table.js";
 
 export interface MatrixChunk {
   data: Float64Array;
@@ -19,11 +20,13 @@ export function openCsv(path: string): Readable {
   return path === "-" ? process.stdin : createReadStream(path);
 }
 
-/** Parses one CSV cell as a feature value: a missing cell is NaN; anything else must be a number. */
+/**
+ * One CSV cell as a feature value, read by the shared cell reader (src/csv/cell.ts): a missing cell is
+ * NaN, infinities and true/false are numbers; anything else is an error naming the column and row.
+ */
 export function parseCell(cell: string, row: number, column: string): number {
-  if (isMissingCell(cell)) return Number.NaN;
-  const v = Number(cell);
-  if (Number.isNaN(v) || cell.trim() === "") {
+  const v = readFeatureCell(cell);
+  if (v === undefined) {
     throw new ValidationError([
       { field: column, row, message: `expected a number, got ${JSON.stringify(cell)}` },
     ]);
@@ -36,7 +39,7 @@ export async function* csvMatrixChunks(
   featureNames: string[],
   chunkRows = 16_384,
 ): AsyncGenerator<MatrixChunk> {
-  const parser = input.pipe(parse({ relax_column_count: false, skip_empty_lines: true, trim: true }));
+  const parser = input.pipe(parse({ ...CSV_OPTIONS, relax_column_count: false }));
   const ncol = featureNames.length;
   let columnOf: Int32Array | undefined;
   let data = new Float64Array(chunkRows * ncol);

@@ -4,11 +4,12 @@
  * predicted with the bundle's model in batches, so the prediction shift is reported for them too.
  */
 import type { FieldSpec, Spec } from "../bundle/spec.js";
+import { cellReader } from "../csv/cell.js";
 import { ValidationError } from "../errors.js";
 import { Model, readBundleSpec } from "../model.js";
 import { DriftMonitor } from "./monitor.js";
 import type { DriftReport, Thresholds } from "./report.js";
-import { type LiveRow, type ReadOptions, type ReadStats, readLive } from "./source.js";
+import { isCsvPath, type LiveRow, type ReadOptions, type ReadStats, readLive } from "./source.js";
 
 export interface AnalyzeOptions extends ReadOptions {
   thresholds?: Partial<Thresholds>;
@@ -29,28 +30,28 @@ const BATCH = 2048;
 
 /** A CSV cell (text) as the record API takes it, per the field's type; other values pass through. */
 export function coerceValue(f: FieldSpec, v: unknown): unknown {
-  if (typeof v !== "string") return v;
-  const t = v.trim();
-  if (t === "" || /^(nan|na|null)$/i.test(t)) return null;
-  switch (f.type) {
-    case "number":
-    case "integer": {
-      const x = Number(t);
-      return Number.isNaN(x) ? v : x;
+  return typeof v === "string" ? cellReader(f)(v.trim()) : v;
+}
+
+/**
+ * Reads CSV rows (field → cell text) as records, through the one cell reader (src/csv/cell.ts): the
+ * same values `lgbm predict` and `lgbm train` read from the same cells. Values that are not text pass
+ * through; only the spec's fields are kept.
+ */
+export function recordReader(spec: Spec): (rec: Record<string, unknown>) => Record<string, unknown> {
+  const readers = spec.fields.map((f) => [f.name, cellReader(f)] as const);
+  return (rec) => {
+    const out: Record<string, unknown> = {};
+    for (const [name, read] of readers) {
+      const v = rec[name];
+      out[name] = typeof v === "string" ? read(v.trim()) : v;
     }
-    case "boolean":
-      if (/^(1|true)$/i.test(t)) return true;
-      if (/^(0|false)$/i.test(t)) return false;
-      return v;
-    default:
-      return v;
-  }
+    return out;
+  };
 }
 
 export function coerceRecord(spec: Spec, rec: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of spec.fields) out[f.name] = coerceValue(f, rec[f.name]);
-  return out;
+  return recordReader(spec)(rec);
 }
 
 /** Loads a bundle's spec; throws when it has no spec.json. */
@@ -73,11 +74,12 @@ export async function analyzeFile(
   let model: Model | undefined;
   const pending: LiveRow[] = [];
   const files = typeof log === "string" ? [log] : log;
+  const readRecord = recordReader(spec);
 
   const flushPending = async () => {
     if (pending.length === 0) return;
     model ??= await Model.load(bundle, { engine: options.engine ?? "auto" });
-    const records = pending.map((r) => coerceRecord(spec, r.input));
+    const records = pending.map((r) => r.input);
     let outputs: unknown[];
     try {
       outputs = model.predict(records);
@@ -114,7 +116,10 @@ export async function analyzeFile(
         options.onProgress!(done + b);
       });
     for (const file of files) {
+      // CSV cells are text: read them as the record API takes them (JSON lines are typed already).
+      const read = isCsvPath(file) ? readRecord : undefined;
       for await (const row of readLive(file, { ...options, onProgress }, stats)) {
+        if (read) row.input = read(row.input);
         if (row.output === undefined && wantPredictions) {
           pending.push(row);
           if (pending.length >= BATCH) await flushPending();

@@ -7,6 +7,12 @@
 import type { FieldSpec, Spec, Stats } from "../bundle/spec.js";
 // The bundle's own binning rule, so live values land in the same bins as the reference's.
 import { binOf } from "../bundle/stats.js";
+import { isMissingCell, readBoolean, readNumber } from "../csv/cell.js";
+
+function booleanNumber(cell: string): number | undefined {
+  const b = readBoolean(cell);
+  return b === undefined ? undefined : b ? 1 : 0;
+}
 
 export type BinningKind = "numeric" | "category";
 
@@ -98,10 +104,10 @@ export function binValue(b: Binning, v: unknown): number {
     if (typeof v === "number") x = v;
     else if (typeof v === "boolean") x = v ? 1 : 0;
     else if (typeof v === "string") {
+      // Text (a CSV cell) read by the one cell reader, as `lgbm predict` reads it.
       const t = v.trim();
-      if (b.reader === "boolean" && /^(true|false)$/i.test(t)) x = /^true$/i.test(t) ? 1 : 0;
-      else if (/^(nan|na|null)$/i.test(t)) return b.size + 1;
-      else x = t === "" ? Number.NaN : Number(t);
+      if (isMissingCell(t)) return b.size + 1;
+      x = (b.reader === "boolean" ? booleanNumber(t) : readNumber(t)) ?? Number.NaN;
     } else return b.size;
     if (Number.isNaN(x)) return typeof v === "number" ? b.size + 1 : b.size;
     return binOf(b.edges, x);

@@ -4,7 +4,8 @@
  * - a prediction log (JSON lines, as the server writes it): `{ "time", "request_id", "model",
  *   "version", "row", "input": { ...record }, "output": { ...result }, ... }`; only `input` is
  *   required;
- * - or a CSV of records (header row; one column per field; an optional `time` column).
+ * - or a CSV of records (header row; one column per field; an optional `time` column). Its cells are
+ *   yielded as text; `analyzeFile` reads them with the one cell reader (src/csv/cell.ts).
  *
  * The format is picked from the extension (.csv / .tsv → CSV, anything else → JSON lines).
  */
@@ -12,6 +13,7 @@ import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
+import { CSV_OPTIONS } from "../csv/options.js";
 
 export interface LiveRow {
   /** The input record (field name → value). */
@@ -85,11 +87,9 @@ export async function* readLive(
   if (isCsvPath(path)) {
     const parser = open(path, options.onProgress).pipe(
       parse({
+        ...CSV_OPTIONS,
         columns: true,
         delimiter: /\.tsv$/i.test(path) ? "\t" : ",",
-        bom: true,
-        skip_empty_lines: true,
-        trim: true,
         relax_column_count: true,
       }),
     );

@@ -9,6 +9,8 @@ import { parse } from "csv-parse/sync";
 import type { ColumnarInput } from "../bundle/encoder.js";
 import type { InputRecord } from "../bundle/schema.js";
 import type { FieldSpec } from "../bundle/spec.js";
+import { isMissingCell, readBoolean, readNumber } from "../csv/cell.js";
+import { CSV_OPTIONS } from "../csv/options.js";
 import { ValidationError } from "../errors.js";
 
 export interface Table {
@@ -21,17 +23,10 @@ export interface Table {
   sha256: string;
 }
 
-/** Cells read as missing values (as pandas reads them by default, the common subset). */
-const MISSING = new Set(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]);
-
-/** Whether a (trimmed) CSV cell is a missing value: the same rule for training and `lgbm predict`. */
-export function isMissingCell(cell: string): boolean {
-  return MISSING.has(cell);
-}
-
+/** Reads a CSV file (csv-parse, every cell through the shared cell reader's missing rule). */
 export function readCsvTable(path: string): Table {
   const bytes = readFileSync(path);
-  const rows = parse(bytes, { skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];
+  const rows = parse(bytes, { ...CSV_OPTIONS, relax_column_count: false }) as string[][];
   if (rows.length < 2) throw new ValidationError([{ field: "data", message: `${path} has no data rows` }]);
   const names = rows[0];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -42,7 +37,7 @@ export function readCsvTable(path: string): Table {
     const col = new Array<string | null>(nrow);
     for (let r = 0; r < nrow; r++) {
       const cell = rows[r + 1][c];
-      col[r] = MISSING.has(cell) ? null : cell;
+      col[r] = isMissingCell(cell) ? null : cell;
     }
     return col;
   });
@@ -57,7 +52,7 @@ export function readCsvTable(path: string): Table {
 
 function cellOf(v: unknown): string | null {
   if (v == null || (typeof v === "number" && Number.isNaN(v))) return null;
-  if (typeof v === "string") return MISSING.has(v.trim()) ? null : v.trim();
+  if (typeof v === "string") return isMissingCell(v.trim()) ? null : v.trim();
   // String(number) is the shortest text that parses back to the same double.
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   throw new ValidationError([
@@ -99,14 +94,11 @@ export function columnOf(table: Table, name: string, what: string): (string | nu
   return table.columns[i];
 }
 
-/** Parses a cell as a number; undefined when it is not one. */
+/** A cell as a finite number (targets, weights); undefined when it is not one. */
 export function numberOf(cell: string): number | undefined {
-  const v = Number(cell);
-  return Number.isFinite(v) && cell.trim() !== "" ? v : undefined;
+  const v = readNumber(cell);
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
-
-const TRUE = new Set(["true", "True", "TRUE"]);
-const FALSE = new Set(["false", "False", "FALSE"]);
 
 /** A field inferred from its cells, and its values typed for the encoder (NaN/null = missing). */
 export interface TypedField {
@@ -125,7 +117,8 @@ export interface InferOptions {
 
 /**
  * The field's type: category if asked (or if any cell is not a number or boolean); else boolean for
- * 0/1 or true/false columns, integer when every value is an integer, number otherwise.
+ * 0/1 or true/false columns, integer when every value is an integer, number otherwise (`infinite`
+ * when a cell is an infinity). Cells are read by the shared cell reader (src/csv/cell.ts).
  */
 export function inferField(name: string, cells: (string | null)[], opts: InferOptions): TypedField {
   const n = cells.length;
@@ -137,6 +130,7 @@ export function inferField(name: string, cells: (string | null)[], opts: InferOp
     let allNum = true;
     let allInt = true;
     let only01 = true;
+    let infinite = false;
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i++) {
@@ -146,28 +140,38 @@ export function inferField(name: string, cells: (string | null)[], opts: InferOp
         nums[i] = Number.NaN;
         continue;
       }
-      if (allBool && !TRUE.has(c) && !FALSE.has(c)) allBool = false;
+      if (allBool && readBoolean(c) === undefined) allBool = false;
       if (allNum) {
-        const v = numberOf(c);
+        const v = readNumber(c);
         if (v === undefined) allNum = false;
         else {
           nums[i] = v;
           if (!Number.isSafeInteger(v)) allInt = false;
           if (v !== 0 && v !== 1) only01 = false;
-          if (v < min) min = v;
-          if (v > max) max = v;
+          if (!Number.isFinite(v)) infinite = true;
+          else {
+            if (v < min) min = v;
+            if (v > max) max = v;
+          }
         }
       }
     }
     const present = cells.some((c) => c !== null);
     if (allBool && present) {
-      for (let i = 0; i < n; i++) nums[i] = cells[i] === null ? Number.NaN : TRUE.has(cells[i]!) ? 1 : 0;
+      for (let i = 0; i < n; i++) nums[i] = cells[i] === null ? Number.NaN : readBoolean(cells[i]!) ? 1 : 0;
       return { spec: { name, type: "boolean", nullable }, values: nums };
     }
     if (allNum && present) {
       if (allInt && only01) return { spec: { name, type: "boolean", nullable }, values: nums };
+      const range: [number, number] | undefined = min <= max ? [min, max] : undefined;
       return {
-        spec: { name, type: allInt ? "integer" : "number", nullable, range: [min, max] },
+        spec: {
+          name,
+          type: allInt ? "integer" : "number",
+          nullable,
+          ...(range ? { range } : {}),
+          ...(infinite ? { infinite } : {}),
+        },
         values: nums,
       };
     }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type ColumnarInput, type Encoded, Encoder, type EncoderOptions } from "./bundle/encoder.js";
 import { type ExplainResult, OutputTransform, type PredictionResult } from "./bundle/output.js";
+import { deriveSpecFromText } from "./bundle/pandas.js";
 import type { InputRecord, RecordSchema } from "./bundle/schema.js";
 import { checkSpecMatchesModel, deriveSpec, parseSpec, type Spec } from "./bundle/spec.js";
 import { createEngine, type EngineOptions } from "./engines/create.js";
@@ -16,7 +17,10 @@ import { toMatrix } from "./matrix.js";
 
 export type LoadOptions = EngineOptions & EncoderOptions;
 export type ModelOptions = EncoderOptions & {
-  /** The input spec; derived from the model's feature names (all numeric) when absent. */
+  /**
+   * The input spec; when absent, derived from the model: one field per feature, numbers, or categories
+   * for pandas categoricals (see src/bundle/pandas.ts), each required unless `absentFields: "missing"`.
+   */
   spec?: Spec;
 };
 
@@ -45,18 +49,27 @@ export function readBundleSpec(bundleDir: string): Spec | undefined {
 
 export class Model {
   #engine: Engine | undefined;
-  /** The input spec: from the bundle's spec.json, or derived from a bare model (all fields numeric). */
+  /**
+   * The input spec: from the bundle's spec.json (or given), or derived from a bare model (numbers, and
+   * categories for its pandas categoricals).
+   */
   readonly spec: Spec;
+  /** Where the spec came from: a bundle's spec.json or the caller (`bundle`), or the model file (`model`). */
+  readonly specSource: "bundle" | "model";
   readonly #encoder: Encoder;
   readonly #output: OutputTransform;
   #row: Float64Array | undefined;
 
-  protected constructor(engine: Engine, options: ModelOptions = {}) {
-    const spec = options.spec ?? deriveSpec(engine.info);
+  protected constructor(engine: Engine, options: ModelOptions = {}, modelText?: string) {
+    const spec =
+      options.spec ?? (modelText ? deriveSpecFromText(engine.info, modelText) : deriveSpec(engine.info));
     checkSpecMatchesModel(spec, engine.info);
     this.#engine = engine;
     this.spec = spec;
-    this.#encoder = new Encoder(spec, options);
+    this.specSource = options.spec ? "bundle" : "model";
+    // A bare model's records must name every feature (null says missing); bundles keep their spec's rule.
+    const absentFields = options.absentFields ?? (options.spec ? "missing" : "error");
+    this.#encoder = new Encoder(spec, { ...options, absentFields });
     this.#output = new OutputTransform(spec, engine.info.numClasses);
   }
 
@@ -67,12 +80,14 @@ export class Model {
   static async load(path: string, options: LoadOptions = {}): Promise<Model> {
     const { modelFile, bundleDir } = resolveModelFile(path);
     const spec = bundleDir ? readBundleSpec(bundleDir) : undefined;
-    return Model.#wrap(await createEngine({ file: modelFile }, options), { ...options, spec });
+    // A bare model's fields come from its text (pandas_categorical, categorical features).
+    const text = spec ? undefined : readFileSync(modelFile, "utf8");
+    return Model.#wrap(await createEngine({ file: modelFile }, options), { ...options, spec }, text);
   }
 
   /** A model from LightGBM's text format in memory. */
   static async fromString(text: string, options: LoadOptions & ModelOptions = {}): Promise<Model> {
-    return Model.#wrap(await createEngine({ text }, options), options);
+    return Model.#wrap(await createEngine({ text }, options), options, text);
   }
 
   /** Wraps an engine you built yourself (the model takes ownership). */
@@ -80,9 +95,9 @@ export class Model {
     return Model.#wrap(engine, options);
   }
 
-  static #wrap(engine: Engine, options: ModelOptions): Model {
+  static #wrap(engine: Engine, options: ModelOptions, modelText?: string): Model {
     try {
-      return new Model(engine, options);
+      return new Model(engine, options, modelText);
     } catch (err) {
       engine.dispose();
       throw err;

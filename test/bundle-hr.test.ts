@@ -147,12 +147,12 @@ describe("the shipped bundle", () => {
 });
 
 describe("bare model.txt and spec.json checks", () => {
-  it("a bare model.txt loads with its feature names as nullable numeric fields", async () => {
+  it("a bare model.txt loads with its feature names as nullable numeric fields (infinities allowed)", async () => {
     const c = loadZooCase("binary");
     const bare = await Model.load(c.modelFile);
     try {
       expect(bare.spec.fields).toEqual(
-        bare.info.featureNames.map((name) => ({ name, type: "number", nullable: true })),
+        bare.info.featureNames.map((name) => ({ name, type: "number", nullable: true, infinite: true })),
       );
       expect(bare.spec.fields).toHaveLength(6);
       const rec: Record<string, unknown> = {};

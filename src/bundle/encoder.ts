@@ -8,9 +8,12 @@
  * only when it finds a problem does it run zod on the offending rows, for complete, readable messages
  * (all problems of a record at once, with the row index in batches).
  */
+
+import { isNumberText } from "../csv/cell.js";
 import { ValidationError, type ValidationIssue } from "../errors.js";
 import { type FieldReader, fieldReader } from "./field-reader.js";
 import {
+  type AbsentFields,
   buildRecordSchema,
   type ExtraFields,
   fieldMessage,
@@ -27,6 +30,12 @@ export interface EncoderOptions {
    * are caught either way, as missing.
    */
   extraFields?: ExtraFields;
+  /**
+   * Nullable fields absent from a record: `missing` encodes them as missing values (NaN), `error`
+   * refuses the record, naming each (null is then how a record says "missing"). Default `missing`;
+   * Model makes it `error` for a bare model.txt, whose records must name every feature.
+   */
+  absentFields?: AbsentFields;
   /** At most this many issues are reported per error (default 100); the rest are counted. */
   maxIssues?: number;
 }
@@ -52,23 +61,48 @@ interface Plan {
   readonly col: number;
   readonly width: number;
   readonly nullable: boolean;
+  /** Absent (undefined) is refused even though null is accepted (absentFields: "error"). */
+  readonly present: boolean;
+  /** ±Infinity is a value (number fields with `infinite`). */
+  readonly infinite: boolean;
   readonly codes: Map<string, number> | undefined;
+  /** Categories: numbers are looked up by their text (some values are a number's text). */
+  readonly numbers: boolean;
   /** Unknown categories are accepted (onehot: all zeros; native: NaN). */
   readonly lenient: boolean;
 }
 
-function planOf(f: FieldSpec, col: number): Plan {
+function planOf(f: FieldSpec, col: number, absent: AbsentFields): Plan {
   let kind = NUMBER;
   let codes: Map<string, number> | undefined;
   let lenient = false;
+  let numbers = false;
   if (f.type === "integer") kind = INTEGER;
   else if (f.type === "boolean") kind = BOOLEAN;
   else if (f.type === "category") {
     kind = f.encoding.kind === "onehot" ? ONEHOT : NATIVE;
     codes = new Map(f.values.map((v, i) => [v, i]));
     lenient = f.unknown !== "error";
+    numbers = f.values.some(isNumberText);
   }
-  return { field: f, name: f.name, kind, col, width: fieldWidth(f), nullable: f.nullable, codes, lenient };
+  return {
+    field: f,
+    name: f.name,
+    kind,
+    col,
+    width: fieldWidth(f),
+    nullable: f.nullable,
+    present: f.nullable && absent === "error",
+    infinite: f.type === "number" && f.infinite === true,
+    codes,
+    numbers,
+    lenient,
+  };
+}
+
+/** A category value's code: strings as they are, finite numbers by their text; undefined when unknown. */
+function codeOf(p: Plan, v: unknown): number | undefined {
+  return typeof v === "string" ? p.codes!.get(v) : p.codes!.get(String(v));
 }
 
 /**
@@ -81,7 +115,10 @@ function put(p: Plan, v: unknown, out: Float64Array, base: number, nanIsMissing:
   switch (p.kind) {
     case NUMBER:
       if (typeof v === "number") {
-        if (v - v === 0) {
+        if (
+          v - v === 0 ||
+          (p.infinite && (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY))
+        ) {
           out[at] = v;
           return true;
         }
@@ -121,8 +158,8 @@ function put(p: Plan, v: unknown, out: Float64Array, base: number, nanIsMissing:
       break;
     case ONEHOT: {
       for (let k = 0; k < p.width; k++) out[at + k] = 0;
-      if (typeof v === "string") {
-        const code = p.codes!.get(v);
+      if (typeof v === "string" || (p.numbers && typeof v === "number" && v - v === 0)) {
+        const code = codeOf(p, v);
         if (code !== undefined) out[at + code] = 1;
         else if (!p.lenient) return false;
         return true;
@@ -130,8 +167,8 @@ function put(p: Plan, v: unknown, out: Float64Array, base: number, nanIsMissing:
       break;
     }
     case NATIVE:
-      if (typeof v === "string") {
-        const code = p.codes!.get(v);
+      if (typeof v === "string" || (p.numbers && typeof v === "number" && v - v === 0)) {
+        const code = codeOf(p, v);
         if (code !== undefined) out[at] = code;
         else if (p.lenient) out[at] = Number.NaN;
         else return false;
@@ -139,7 +176,7 @@ function put(p: Plan, v: unknown, out: Float64Array, base: number, nanIsMissing:
       }
       break;
   }
-  if (v == null && p.nullable) {
+  if (v == null && p.nullable && (v === null || !p.present)) {
     // Missing: NaN for LightGBM; a one-hot block stays all zeros (already written above).
     if (p.kind !== ONEHOT) out[at] = Number.NaN;
     return true;
@@ -151,6 +188,7 @@ export class Encoder {
   readonly spec: Spec;
   readonly ncol: number;
   readonly extraFields: ExtraFields;
+  readonly absentFields: AbsentFields;
   readonly #plans: Plan[];
   readonly #names: Set<string>;
   /** Reads a record's field values, in plan order, into #values (see field-reader.ts). */
@@ -166,12 +204,17 @@ export class Encoder {
     if (extra !== "ignore" && extra !== "reject") {
       throw new RangeError(`extraFields must be "ignore" or "reject", got ${JSON.stringify(extra)}`);
     }
+    const absent = options.absentFields ?? "missing";
+    if (absent !== "missing" && absent !== "error") {
+      throw new RangeError(`absentFields must be "missing" or "error", got ${JSON.stringify(absent)}`);
+    }
     this.spec = spec;
     this.extraFields = extra;
+    this.absentFields = absent;
     this.#maxIssues = options.maxIssues ?? 100;
     let col = 0;
     this.#plans = spec.fields.map((f) => {
-      const p = planOf(f, col);
+      const p = planOf(f, col, absent);
       col += p.width;
       return p;
     });
@@ -183,7 +226,7 @@ export class Encoder {
 
   /** The zod schema and JSON Schema of one record (built on first use). */
   get schema(): RecordSchema {
-    this.#schema ??= buildRecordSchema(this.spec, this.extraFields);
+    this.#schema ??= buildRecordSchema(this.spec, this.extraFields, this.absentFields);
     return this.#schema;
   }
 
@@ -247,6 +290,8 @@ export class Encoder {
       if (col == null) {
         if (!p.nullable)
           issues.push({ field: p.name, message: "is required (may not be missing): no such column" });
+        else if (p.present)
+          issues.push({ field: p.name, message: "is required: no such column (null values say missing)" });
         continue;
       }
       if (typeof col !== "object" || typeof col.length !== "number" || typeof col === "string") {
@@ -321,6 +366,17 @@ export class Encoder {
       const issue: ValidationIssue = {
         field: "record",
         message: `expected an object of field values, got ${got}`,
+      };
+      return [row === undefined ? issue : { ...issue, row }];
+    }
+    const rec0 = record as InputRecord;
+    if (this.absentFields === "error" && !this.#plans.some((p) => p.name in rec0)) {
+      // Every field absent: one issue, not one per field (a record for another model, or all misspelled).
+      const names = this.#plans.map((p) => p.name);
+      const list = names.length <= 10 ? names.join(", ") : `${names.slice(0, 10).join(", ")}, ...`;
+      const issue: ValidationIssue = {
+        field: "record",
+        message: `shares no field name with the model, which expects ${names.length} fields: ${list}`,
       };
       return [row === undefined ? issue : { ...issue, row }];
     }

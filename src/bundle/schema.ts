@@ -4,11 +4,18 @@
  * checker must accept exactly what this schema accepts; a property test holds them together.
  */
 import * as z from "zod";
+import { isNumberText } from "../csv/cell.js";
 import type { ValidationIssue } from "../errors.js";
 import type { FieldSpec, Spec } from "./spec.js";
 
 /** How fields not in the spec are treated. Default `ignore`: see EncoderOptions. */
 export type ExtraFields = "reject" | "ignore";
+
+/**
+ * How a nullable field absent from a record is treated: `missing` (NaN, as null) or `error` (the record
+ * must name every field; null says "missing"). Default: `error` for bare models, `missing` for bundles.
+ */
+export type AbsentFields = "error" | "missing";
 
 /** A record as users send it: field name → value. */
 export type InputRecord = Record<string, unknown>;
@@ -34,6 +41,8 @@ export function show(v: unknown): string {
 
 /** The message for a value a field does not accept (the zod schema's error function). */
 export function fieldMessage(f: FieldSpec, v: unknown): string {
+  if (v === undefined && f.nullable)
+    return "is required: the record has no such field (send null for a missing value)";
   if (v == null) return `is required (may not be missing), got ${show(v)}`;
   switch (f.type) {
     case "number":
@@ -47,18 +56,33 @@ export function fieldMessage(f: FieldSpec, v: unknown): string {
     case "boolean":
       return `expected true, false, 0 or 1, got ${show(v)}`;
     case "category":
-      if (typeof v !== "string") return `expected a string, got ${show(v)}`;
-      return `expected one of ${f.values.join(", ")}, got ${show(v)}`;
+      if (typeof v !== "string" && !(typeof v === "number" && f.values.some(isNumberText)))
+        return `expected a string, got ${show(v)}`;
+      return `expected one of ${shortList(f.values)}, got ${show(v)}`;
   }
 }
 
-function fieldSchema(f: FieldSpec): z.ZodType {
+/** A list for messages: at most 20 values, then how many more. */
+function shortList(values: readonly string[]): string {
+  return values.length <= 20
+    ? values.join(", ")
+    : `${values.slice(0, 20).join(", ")}, ... (${values.length - 20} more)`;
+}
+
+/** Number schemas that also take ±Infinity: documented as plain numbers (JSON has no infinity). */
+const infiniteNumbers = new WeakSet<z.ZodType>();
+
+function fieldSchema(f: FieldSpec, absent: AbsentFields): z.ZodType {
   const error = (iss: { input: unknown }) => fieldMessage(f, iss.input);
   let s: z.ZodType;
   switch (f.type) {
     case "number":
       // zod 4's number rejects NaN and ±Infinity.
       s = z.number({ error });
+      if (f.infinite) {
+        s = z.union([s, z.literal(Number.POSITIVE_INFINITY), z.literal(Number.NEGATIVE_INFINITY)], { error });
+        infiniteNumbers.add(s);
+      }
       break;
     case "integer":
       s = z.int({ error });
@@ -66,14 +90,21 @@ function fieldSchema(f: FieldSpec): z.ZodType {
     case "boolean":
       s = z.union([z.boolean(), z.literal(0), z.literal(1)], { error });
       break;
-    case "category":
-      s =
-        f.unknown === "error"
-          ? z.enum(f.values as [string, ...string[]], { error })
-          : z.string({ error }).meta({ examples: f.values.slice(0, 20) });
+    case "category": {
+      // Values that are a number's text also match that number (a pandas category of integers).
+      const numbers = new Set(f.values.filter(isNumberText));
+      if (f.unknown === "error") {
+        s = z.enum(f.values as [string, ...string[]], { error });
+        if (numbers.size) s = z.union([s, z.number().refine((n) => numbers.has(String(n)))], { error });
+      } else {
+        s = z.string({ error });
+        if (numbers.size) s = z.union([s, z.number()], { error });
+        s = s.meta({ examples: f.values.slice(0, 20) });
+      }
       break;
+    }
   }
-  if (f.nullable) s = s.nullable().optional();
+  if (f.nullable) s = absent === "error" ? s.nullable() : s.nullable().optional();
   return s.meta({ description: describeField(f) });
 }
 
@@ -81,18 +112,23 @@ function describeField(f: FieldSpec): string {
   const parts: string[] = [f.type];
   if (f.type !== "category" && f.type !== "boolean" && f.range)
     parts.push(`training range ${f.range[0]}..${f.range[1]}`);
+  if (f.type === "number" && f.infinite) parts.push("±Infinity accepted");
   if (f.type === "category" && f.unknown !== "error") {
     parts.push(
-      `known values: ${f.values.join(", ")}; unknown values are encoded as ${f.unknown === "ignore" ? "all-zero one-hot" : "missing"}`,
+      `known values: ${shortList(f.values)}; unknown values are encoded as ${f.unknown === "ignore" ? "all-zero one-hot" : "missing"}`,
     );
   }
   if (f.nullable) parts.push("may be null");
   return parts.join("; ");
 }
 
-export function buildRecordSchema(spec: Spec, extraFields: ExtraFields = "ignore"): RecordSchema {
+export function buildRecordSchema(
+  spec: Spec,
+  extraFields: ExtraFields = "ignore",
+  absentFields: AbsentFields = "missing",
+): RecordSchema {
   const shape: Record<string, z.ZodType> = {};
-  for (const f of spec.fields) shape[f.name] = fieldSchema(f);
+  for (const f of spec.fields) shape[f.name] = fieldSchema(f, absentFields);
   const zod =
     extraFields === "reject"
       ? z.strictObject(shape, { error: (iss) => unknownKeysMessage(iss) })
@@ -101,7 +137,15 @@ export function buildRecordSchema(spec: Spec, extraFields: ExtraFields = "ignore
     zod,
     get jsonSchema() {
       // Built on first use: most callers never need it.
-      const value = z.toJSONSchema(zod, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+      const value = z.toJSONSchema(zod, {
+        io: "input",
+        unrepresentable: "any",
+        override: (ctx) => {
+          if (!infiniteNumbers.has(ctx.zodSchema as unknown as z.ZodType)) return;
+          for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+          ctx.jsonSchema.type = "number";
+        },
+      }) as Record<string, unknown>;
       Object.defineProperty(this, "jsonSchema", { value, enumerable: true });
       return value;
     },

@@ -14,6 +14,13 @@ import { ValidationError } from "../errors.js";
 export const SPEC_VERSION = 1;
 
 const name = z.string().min(1);
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
+/** A data file: its name (no directory), the sha256 of its bytes and its data rows. */
+const dataFileSchema = z.strictObject({
+  file: z.string(),
+  sha256: sha256Schema,
+  rows: z.number().int().min(1),
+});
 
 const numericField = z.strictObject({
   name,
@@ -23,6 +30,11 @@ const numericField = z.strictObject({
   nullable: z.boolean(),
   /** [min, max] seen in training, for information and drift checks; values outside are accepted. */
   range: z.tuple([z.number(), z.number()]).optional(),
+  /**
+   * Whether ±Infinity is a value (LightGBM reads it: the last or first bin). Set for bare models and
+   * when the training data had infinities; otherwise an infinite value is refused.
+   */
+  infinite: z.boolean().optional(),
 });
 
 const booleanField = z.strictObject({
@@ -49,7 +61,11 @@ const categoryField = z
     name,
     type: z.literal("category"),
     nullable: z.boolean(),
-    /** Known values, sorted. */
+    /**
+     * Known values: value i is code i (native) or the i-th one-hot column. Sorted when made by
+     * `lgbm train` (as scikit-learn sorts); a pandas categorical keeps its categories' order. A value
+     * that is a number's canonical text ("3") also matches that number in a record.
+     */
     values: z.array(z.string()).min(1),
     /**
      * Unknown values: `error` rejects the record; `ignore` (onehot only) encodes all zeros, like
@@ -160,6 +176,24 @@ export const specSchema = z
         metrics: z.record(z.string(), z.number()),
       })
       .optional(),
+    /** A bundle made by `lgbm bundle` from a model trained elsewhere (in Python, say): where it came from. */
+    origin: z
+      .strictObject({
+        /** What made the bundle ("lgbm bundle"). */
+        tool: z.string(),
+        /** The model file's name (no directory) and the sha256 of its bytes. */
+        model: z.strictObject({ file: z.string(), sha256: sha256Schema }),
+        /** The data the fields and reference statistics were inferred from. */
+        data: dataFileSchema,
+        /** The model's parameters section, as LightGBM wrote it. */
+        params: z.record(z.string(), z.string()),
+        /**
+         * Metrics of the model on labelled rows: a held-out file (`--eval`), or the data itself (then
+         * `file` is the data's, and they are training metrics).
+         */
+        evaluation: dataFileSchema.extend({ metrics: z.record(z.string(), z.number()) }).optional(),
+      })
+      .optional(),
   })
   .superRefine((spec, ctx) => {
     const names = new Set<string>();
@@ -256,9 +290,31 @@ export function checkSpecMatchesModel(spec: Spec, info: ModelInfo, source = "spe
   }
 }
 
-/** The spec of a bare model.txt: one nullable number field per feature, named as the model names it. */
-export function deriveSpec(info: ModelInfo): Spec {
-  const fields: FieldSpec[] = info.featureNames.map((n) => ({ name: n, type: "number", nullable: true }));
+/** A feature of a bare model that holds a pandas categorical: its index and its categories, in order. */
+export interface CategoryFeature {
+  feature: number;
+  values: string[];
+}
+
+/**
+ * The spec of a bare model.txt: one field per feature, named as the model names it. A nullable number
+ * that may be infinite (LightGBM reads any double), or, for a pandas categorical, a category whose value
+ * i is code i and whose unknown values are missing, as LightGBM's Python package maps them.
+ */
+export function deriveSpec(info: ModelInfo, categories: readonly CategoryFeature[] = []): Spec {
+  const byFeature = new Map(categories.map((c) => [c.feature, c.values]));
+  const fields: FieldSpec[] = info.featureNames.map((name, i) => {
+    const values = byFeature.get(i);
+    if (values === undefined) return { name, type: "number", nullable: true, infinite: true };
+    return {
+      name,
+      type: "category",
+      nullable: true,
+      values,
+      unknown: "missing",
+      encoding: { kind: "native", column: name },
+    };
+  });
   return { specVersion: SPEC_VERSION, task: taskOf(info), fields, columns: [...info.featureNames] };
 }
 

@@ -3,7 +3,7 @@
  * Written by hand: each is a few lines, and no maintained npm package computes LightGBM/scikit-learn
  * compatible AUC, log loss or quantile bins over Float64Arrays (tests check them against scikit-learn).
  */
-import type { Stats } from "./spec.js";
+import type { Spec, Stats } from "./spec.js";
 
 /** Default number of quantile bins (PSI is usually computed over ~10 bins). */
 export const BINS = 10;
@@ -23,7 +23,8 @@ export function numericStats(values: ArrayLike<number>, bins = BINS): Extract<St
   if (m > 0) {
     for (let q = 1; q < bins; q++) {
       const e = sorted[Math.floor((q * (m - 1)) / bins)];
-      if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
+      // An infinite edge cannot be stored (JSON); infinities still fall in the first or last bin.
+      if (Number.isFinite(e) && (edges.length === 0 || e > edges[edges.length - 1])) edges.push(e);
     }
     // An edge equal to the maximum leaves the last bin empty by construction: drop it.
     while (edges.length && edges[edges.length - 1] >= sorted[m - 1]) edges.pop();
@@ -188,4 +189,50 @@ export function regressionMetrics(
     tot += w * (labels[i] - mean) ** 2;
   }
   return { rmse: Math.sqrt(se / wsum), mae: ae / wsum, r2: tot === 0 ? Number.NaN : 1 - se / tot };
+}
+
+/** The task's metrics of predictions against labels (NaN ones left out: JSON cannot hold them). */
+export function heldOutMetrics(
+  task: Spec["task"],
+  labels: Float64Array,
+  pred: Float64Array,
+  k: number,
+  weights?: Float64Array,
+): Record<string, number> {
+  let m: Record<string, number>;
+  if (task === "binary") {
+    m = {
+      auc: auc(labels, pred, weights),
+      logloss: logLoss(labels, pred, weights),
+      accuracy: accuracy(labels, pred, 1, weights),
+    };
+  } else if (task === "multiclass") {
+    m = {
+      multi_logloss: multiLogLoss(labels, pred, k, weights),
+      accuracy: accuracy(labels, pred, k, weights),
+    };
+  } else {
+    m = { ...regressionMetrics(labels, pred, weights) };
+  }
+  // NaN (e.g. AUC with one class in the held-out rows) cannot be stored in JSON: leave it out.
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v)));
+}
+
+/** Reference statistics of predictions: numeric, or the predicted class (multiclass). */
+export function predictionStats(
+  task: Spec["task"],
+  pred: Float64Array,
+  k: number,
+  classes?: string[],
+): Stats {
+  if (task !== "multiclass") return numericStats(pred);
+  const labels = Array.from({ length: pred.length / k }, (_, r) => {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (pred[r * k + c] > pred[r * k + best]) best = c;
+    return String(classes?.[best] ?? best);
+  });
+  return categoryStats(
+    labels,
+    Array.from({ length: k }, (_, c) => String(classes?.[c] ?? c)),
+  );
 }

@@ -42,6 +42,10 @@ export function register(program: Command): void {
       "engine calls with at least this many rows run off the event loop (default 64)",
     )
     .option("--num-threads <n>", "threads per native batch call (LGBM_NUM_THREADS; default 1)")
+    .option(
+      "--absent-fields <mode>",
+      "fields absent from a record: error (422) | missing (LGBM_ABSENT_FIELDS; default: error for a bare model.txt, missing for bundles)",
+    )
     .option("--shutdown-timeout-ms <ms>", "longest wait for in-flight requests at shutdown (default 10000)")
     .action(
       async (

@@ -47,6 +47,11 @@ export interface ServerConfig {
   asyncMinRows: number | undefined;
   /** Threads for one native batch prediction. */
   numThreads: number;
+  /**
+   * Fields absent from a record: `error` (422 naming them) or `missing`; undefined keeps each model's
+   * default (bare model.txt: error, bundles: missing).
+   */
+  absentFields?: "error" | "missing";
   /** Time graceful shutdown waits for in-flight requests before closing anyway. */
   shutdownTimeoutMs: number;
 }
@@ -118,6 +123,7 @@ export interface ServeFlags {
   maxWaitMs?: string | number;
   asyncMinRows?: string | number;
   numThreads?: string | number;
+  absentFields?: string;
   shutdownTimeoutMs?: string | number;
 }
 
@@ -212,6 +218,11 @@ export function resolveConfig(
     throw new ConfigError(`engine must be auto, native or js, got ${engine}`);
   }
 
+  const absentFields = flags.absentFields ?? (env.LGBM_ABSENT_FIELDS || undefined);
+  if (absentFields !== undefined && absentFields !== "error" && absentFields !== "missing") {
+    throw new ConfigError(`absent fields must be error or missing, got ${absentFields}`);
+  }
+
   const apiKeys = readApiKeys(env, flags.apiKeysFile);
   const authRequired = apiKeys.length > 0;
   if (d.authRequired && !authRequired && bool("LGBM_ALLOW_NO_AUTH", env.LGBM_ALLOW_NO_AUTH) !== true) {
@@ -265,6 +276,7 @@ export function resolveConfig(
     ),
     numThreads:
       pick(int("num-threads", flags.numThreads, 1), int("LGBM_NUM_THREADS", env.LGBM_NUM_THREADS, 1)) ?? 1,
+    ...(absentFields ? { absentFields } : {}),
     shutdownTimeoutMs:
       pick(
         int("shutdown-timeout-ms", flags.shutdownTimeoutMs, 0),

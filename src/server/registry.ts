@@ -39,6 +39,8 @@ interface Location {
 export interface RepositoryOptions {
   engine: "auto" | "native" | "js";
   numThreads: number;
+  /** Fields absent from a record (undefined: the model's default; see ServerConfig). */
+  absentFields?: "error" | "missing";
   batch: Omit<MicroBatchOptions, "onBatch">;
 }
 
@@ -204,6 +206,7 @@ export class ModelRepository {
     const served = await ServedModel.load(loc.path, {
       engine: this.options.engine,
       numThreads: this.options.numThreads,
+      absentFields: this.options.absentFields,
     });
     const loadMs = performance.now() - t0;
     const batchRows = this.metrics.batchRows.child(loc.name);

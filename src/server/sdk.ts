@@ -38,7 +38,10 @@ export class ServedModel {
     this.example = exampleRecord(model, this.recordSchema);
   }
 
-  static async load(path: string, options: { engine?: "auto" | "native" | "js"; numThreads?: number }) {
+  static async load(
+    path: string,
+    options: { engine?: "auto" | "native" | "js"; numThreads?: number; absentFields?: "error" | "missing" },
+  ) {
     return new ServedModel(await Model.load(path, options));
   }
 

@@ -49,6 +49,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     {
       engine: config.engine,
       numThreads: config.numThreads,
+      absentFields: config.absentFields,
       batch: {
         enabled: config.microbatch,
         maxBatchSize: config.maxBatchSize,

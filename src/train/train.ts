@@ -10,15 +10,7 @@ import { fileURLToPath } from "node:url";
 import { type ColumnarInput, Encoder } from "../bundle/encoder.js";
 import type { InputRecord } from "../bundle/schema.js";
 import { type FieldSpec, SPEC_VERSION, type Spec, type Stats, taskOf } from "../bundle/spec.js";
-import {
-  accuracy,
-  auc,
-  categoryStats,
-  logLoss,
-  multiLogLoss,
-  numericStats,
-  regressionMetrics,
-} from "../bundle/stats.js";
+import { categoryStats, heldOutMetrics, numericStats, predictionStats } from "../bundle/stats.js";
 import { NativeEngine } from "../engines/native.js";
 import { fromNativeError, ValidationError } from "../errors.js";
 import { Model } from "../model.js";
@@ -440,53 +432,16 @@ function pickNumbers(values: Float64Array, rows: Int32Array): Float64Array {
   return out;
 }
 
+/** [min, max] of the finite values (infinities and NaN left out: JSON cannot hold them). */
 function rangeOf(v: Float64Array): [number, number] | undefined {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (const x of v) {
+    if (!Number.isFinite(x)) continue;
     if (x < min) min = x;
     if (x > max) max = x;
   }
   return min <= max ? [min, max] : undefined;
-}
-
-function heldOutMetrics(
-  task: Spec["task"],
-  labels: Float64Array,
-  pred: Float64Array,
-  k: number,
-  weights?: Float64Array,
-): Record<string, number> {
-  let m: Record<string, number>;
-  if (task === "binary") {
-    m = {
-      auc: auc(labels, pred, weights),
-      logloss: logLoss(labels, pred, weights),
-      accuracy: accuracy(labels, pred, 1, weights),
-    };
-  } else if (task === "multiclass") {
-    m = {
-      multi_logloss: multiLogLoss(labels, pred, k, weights),
-      accuracy: accuracy(labels, pred, k, weights),
-    };
-  } else {
-    m = { ...regressionMetrics(labels, pred, weights) };
-  }
-  // NaN (e.g. AUC with one class in the held-out rows) cannot be stored in JSON: leave it out.
-  return Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v)));
-}
-
-function predictionStats(task: Spec["task"], pred: Float64Array, k: number, classes?: string[]): Stats {
-  if (task !== "multiclass") return numericStats(pred);
-  const labels = Array.from({ length: pred.length / k }, (_, r) => {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (pred[r * k + c] > pred[r * k + best]) best = c;
-    return String(classes?.[best] ?? best);
-  });
-  return categoryStats(
-    labels,
-    Array.from({ length: k }, (_, c) => String(classes?.[c] ?? c)),
-  );
 }
 
 let version: string | undefined;

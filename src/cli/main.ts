@@ -3,6 +3,7 @@
  * itself here; none of them holds prediction logic of its own.
  */
 import { Command } from "commander";
+import { register as registerBundle } from "./bundle.js";
 import { register as registerDrift } from "./drift.js";
 import { register as registerExportOnnx } from "./export-onnx.js";
 import { register as registerInspect } from "./inspect.js";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerExportOnnx(program);
   registerDrift(program);
   registerTrain(program);
+  registerBundle(program);
   registerServe(program);
   return program;
 }

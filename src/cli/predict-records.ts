@@ -1,47 +1,31 @@
 /**
- * `lgbm predict` on a bundle with spec.json: the CSV holds the original fields (e.g. `sales`, `salary`
- * as text), which are validated and encoded by the bundle's encoder; normal predictions come out as
- * named columns (binary: prediction,probability; multiclass: prediction,probability_<class>...;
- * regression: value). Bare model.txt files keep the matrix path of csv-matrix.ts.
+ * `lgbm predict` on records: the CSV holds the original fields (e.g. `sales`, `salary` as text), which
+ * are validated and encoded by the model's encoder; for a bundle, normal predictions come out as named
+ * columns (binary: prediction,probability; multiclass: prediction,probability_<class>...; regression:
+ * value). Bare model.txt files with only numeric features keep the matrix path of csv-matrix.ts.
  */
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { stringify } from "csv-stringify/sync";
-import type { FieldSpec } from "../bundle/spec.js";
+import { cellReader } from "../csv/cell.js";
+import { CSV_OPTIONS } from "../csv/options.js";
 import { ValidationError } from "../errors.js";
 import type { Model } from "../model.js";
-import { isMissingCell } from "../train/table.js";
 import type { MatrixChunk } from "./csv-matrix.js";
 
-/** True when the model's fields are not simply its numeric columns (a bundle spec.json was loaded). */
+/**
+ * True when the CSV holds records rather than the model's columns: a bundle made by `lgbm train` or
+ * `lgbm bundle`, or any spec whose fields are not simply its numeric columns (a bare model's pandas
+ * categoricals, whose cells are the category strings).
+ */
 export function usesRecords(model: Model): boolean {
   const { fields, columns } = model.spec;
   return (
     model.spec.training !== undefined ||
+    model.spec.origin !== undefined ||
     fields.length !== columns.length ||
     fields.some((f, i) => f.name !== columns[i] || f.type !== "number" || !f.nullable)
   );
-}
-
-/**
- * A CSV cell as the value a JSON client would send for this field: missing → null, numbers parsed,
- * booleans as 0/1; a cell that does not parse stays text, so the encoder reports it by name.
- */
-function cellValue(f: FieldSpec, cell: string | undefined): unknown {
-  if (cell === undefined || isMissingCell(cell)) return null;
-  switch (f.type) {
-    case "number":
-    case "integer": {
-      const v = Number(cell);
-      return Number.isNaN(v) ? cell : v;
-    }
-    case "boolean":
-      if (cell === "1" || cell === "true" || cell === "True" || cell === "TRUE") return 1;
-      if (cell === "0" || cell === "false" || cell === "False" || cell === "FALSE") return 0;
-      return cell;
-    case "category":
-      return cell;
-  }
 }
 
 /** Encoded chunks of a CSV of records; errors carry the CSV's data row index (0-based, header excluded). */
@@ -50,8 +34,10 @@ export async function* csvRecordChunks(
   model: Model,
   chunkRows = 16_384,
 ): AsyncGenerator<MatrixChunk> {
-  const parser = input.pipe(parse({ skip_empty_lines: true, trim: true }));
+  const parser = input.pipe(parse(CSV_OPTIONS));
   const fields = model.spec.fields;
+  // Each field's cells through the one cell reader (src/csv/cell.ts): missing → null, numbers parsed.
+  const readers = fields.map(cellReader);
   let index: (number | undefined)[] | undefined;
   let columns: unknown[][] = [];
   let nrow = 0;
@@ -87,7 +73,7 @@ export async function* csvRecordChunks(
     }
     for (let i = 0; i < fields.length; i++) {
       const c = index[i];
-      if (c !== undefined) columns[i][nrow] = cellValue(fields[i], cells[c]);
+      if (c !== undefined) columns[i][nrow] = readers[i](cells[c]);
     }
     nrow++;
     row++;

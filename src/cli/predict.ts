@@ -62,9 +62,10 @@ export async function predictCommand(opts: PredictCommandOptions): Promise<void>
   const total = opts.input === "-" ? 0 : statSync(opts.input).size;
   const bar = progressBar(total, "predicting [{bar}] {percentage}% | {rows} rows | ETA {eta}s");
   try {
-    // Bundles with spec.json take the original fields (encoded by the bundle); normal outputs are named.
+    // Bundles with spec.json (and bare models with pandas categoricals) take the original fields,
+    // encoded by the model; a bundle's normal outputs are named.
     const records = usesRecords(model);
-    const named = records && options.type === "normal";
+    const named = records && options.type === "normal" && model.specSource === "bundle";
     await write(out, `${(named ? namedColumns(model) : outputColumns(model.info, options)).join(",")}\n`);
     const width = model.outputWidth(options);
     const input = openCsv(opts.input);

@@ -1,4 +1,5 @@
 export type { ColumnarInput, Encoded, EncoderOptions } from "./bundle/encoder.js";
+export { type CreateBundleOptions, type CreatedBundle, createBundle } from "./bundle/from-model.js";
 export type {
   BinaryResult,
   ClassExplanation,
@@ -10,7 +11,7 @@ export type {
   RegressionResult,
 } from "./bundle/output.js";
 export { saveBundle } from "./bundle/save.js";
-export type { ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js";
+export type { AbsentFields, ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js";
 export { type FieldSpec, parseSpec, type Spec, specSchema } from "./bundle/spec.js";
 export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";

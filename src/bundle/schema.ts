@@ -95,7 +95,8 @@ function fieldSchema(f: FieldSpec, absent: AbsentFields): z.ZodType {
       const numbers = new Set(f.values.filter(isNumberText));
       if (f.unknown === "error") {
         s = z.enum(f.values as [string, ...string[]], { error });
-        if (numbers.size) s = z.union([s, z.number().refine((n) => numbers.has(String(n)))], { error });
+        if (numbers.size)
+          s = z.union([s, z.number().refine((n) => numbers.has(String(n)), { error })], { error });
       } else {
         s = z.string({ error });
         if (numbers.size) s = z.union([s, z.number()], { error });

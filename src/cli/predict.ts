@@ -31,7 +31,10 @@ export function register(program: Command): void {
     .command("predict")
     .description("Predict a CSV file (header row; columns matched to the model's features by name)")
     .requiredOption("-m, --model <path>", "model.txt or bundle folder")
-    .requiredOption("-i, --input <file.csv>", "input CSV ('-' for stdin); an empty cell is a missing value")
+    .requiredOption(
+      "-i, --input <file.csv>",
+      "input CSV ('-' for stdin); empty, NaN, NA, null, None... are missing values, inf/-inf infinities",
+    )
     .option("-o, --output <file.csv>", "output CSV (default: stdout)")
     .option("-t, --type <type>", "normal | raw | leaf | contrib", "normal")
     .option("-e, --engine <engine>", "auto | native | js | onnx", "auto")

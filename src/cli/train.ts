@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .description("Train a model on a CSV file and write a bundle (model.txt + spec.json)")
     .requiredOption(
       "-d, --data <file.csv>",
-      "training data with a header row; empty cells are missing values",
+      "training data with a header row; empty, NaN, NA, null, None... are missing values",
     )
     .requiredOption("-t, --target <column>", "the column to predict")
     .option(

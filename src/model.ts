@@ -67,9 +67,8 @@ export class Model {
     this.#engine = engine;
     this.spec = spec;
     this.specSource = options.spec ? "bundle" : "model";
-    // A bare model's records must name every feature (null says missing); bundles keep their spec's rule.
-    const absentFields = options.absentFields ?? (options.spec ? "missing" : "error");
-    this.#encoder = new Encoder(spec, { ...options, absentFields });
+    // Absent fields follow the spec (a bare model's derived spec: every feature required) unless overridden.
+    this.#encoder = new Encoder(spec, options);
     this.#output = new OutputTransform(spec, engine.info.numClasses);
   }
 

@@ -134,6 +134,47 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
     }
   });
 
+  it("like the pipeline, refuses a record without a column (422-style, naming it) and reads null as missing", async () => {
+    const model = await Model.load(out);
+    try {
+      const rec = {
+        satisfaction_level: 0.38,
+        last_evaluation: 0.53,
+        number_project: 2,
+        average_montly_hours: 157,
+        time_spend_company: 3,
+        Work_accident: 0,
+        promotion_last_5years: 0,
+        sales: "sales",
+        salary: "low",
+      };
+      const { salary: _, ...absent } = rec;
+      expect(() => model.predict(absent)).toThrow(/salary: is required: the record has no such field/);
+      expect(() => model.predict({ satisfaction_level: 0.38 })).toThrow(ValidationError);
+      expect(model.predict({ ...rec, salary: null, last_evaluation: null })).toMatchObject({
+        prediction: expect.any(Number),
+      });
+    } finally {
+      model.dispose();
+    }
+    const lines = readFileSync(join(dir, "records.csv"), "utf8").split("\n");
+    const cols = lines[0].split(",");
+    const drop = cols.indexOf("salary");
+    writeFileSync(
+      join(tmp, "no-salary-records.csv"),
+      lines
+        .map((l) =>
+          l
+            .split(",")
+            .filter((_, i) => i !== drop)
+            .join(","),
+        )
+        .join("\n"),
+    );
+    const err = await lgbmFails("predict", "-m", out, "-i", join(tmp, "no-salary-records.csv"));
+    expect(err).toMatch(/salary: column is missing from the input CSV header/);
+  });
+
   it("from TypeScript: createBundle() writes the same bundle", async () => {
     const ts = join(tmp, "onehot-ts");
     const { spec: s, notes } = await createBundle({

@@ -32,8 +32,8 @@ export interface EncoderOptions {
   extraFields?: ExtraFields;
   /**
    * Nullable fields absent from a record: `missing` encodes them as missing values (NaN), `error`
-   * refuses the record, naming each (null is then how a record says "missing"). Default `missing`;
-   * Model makes it `error` for a bare model.txt, whose records must name every feature.
+   * refuses the record, naming each (null is then how a record says "missing"). Default: the spec's
+   * `absentFields` (`error` for a bare model.txt and `lgbm bundle`), else `missing`.
    */
   absentFields?: AbsentFields;
   /** At most this many issues are reported per error (default 100); the rest are counted. */
@@ -204,7 +204,7 @@ export class Encoder {
     if (extra !== "ignore" && extra !== "reject") {
       throw new RangeError(`extraFields must be "ignore" or "reject", got ${JSON.stringify(extra)}`);
     }
-    const absent = options.absentFields ?? "missing";
+    const absent = options.absentFields ?? spec.absentFields ?? "missing";
     if (absent !== "missing" && absent !== "error") {
       throw new RangeError(`absentFields must be "missing" or "error", got ${JSON.stringify(absent)}`);
     }

@@ -89,6 +89,8 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
       ...(target ? { target: { name: target, ...(classes ? { classes } : {}) } } : {}),
       fields: specs,
       columns: [...names],
+      // As the Python pipeline: a record without a column is refused, null (NaN) is a missing value.
+      absentFields: "error",
     };
     model = Model.fromEngine(engine, { spec: base });
 

@@ -13,7 +13,7 @@ export type ExtraFields = "reject" | "ignore";
 
 /**
  * How a nullable field absent from a record is treated: `missing` (NaN, as null) or `error` (the record
- * must name every field; null says "missing"). Default: `error` for bare models, `missing` for bundles.
+ * must name every field; null says "missing"). Default: the spec's `absentFields`, else `missing`.
  */
 export type AbsentFields = "error" | "missing";
 

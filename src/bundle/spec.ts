@@ -139,6 +139,12 @@ export const specSchema = z
     fields: z.array(fieldSchema).min(1),
     /** The model's columns in order (its feature names), after encoding. */
     columns: z.array(name).min(1),
+    /**
+     * A nullable field absent from a record: `missing` (default) reads it as a missing value; `error`
+     * refuses the record, naming the field (null is then how a record says "missing"), as a pandas
+     * pipeline refuses a DataFrame without the column. Bare models and `lgbm bundle` use `error`.
+     */
+    absentFields: z.enum(["error", "missing"]).optional(),
     reference: z
       .strictObject({
         /** Which rows the statistics describe. */
@@ -315,7 +321,13 @@ export function deriveSpec(info: ModelInfo, categories: readonly CategoryFeature
       encoding: { kind: "native", column: name },
     };
   });
-  return { specVersion: SPEC_VERSION, task: taskOf(info), fields, columns: [...info.featureNames] };
+  return {
+    specVersion: SPEC_VERSION,
+    task: taskOf(info),
+    fields,
+    columns: [...info.featureNames],
+    absentFields: "error",
+  };
 }
 
 /**

@@ -62,7 +62,8 @@ export async function* csvRecordChunks(
     if (!index) {
       const at = new Map(cells.map((name, i) => [name, i]));
       index = fields.map((f) => at.get(f.name));
-      const missing = fields.filter((f, i) => index![i] === undefined && !f.nullable);
+      const strict = model.spec.absentFields === "error";
+      const missing = fields.filter((f, i) => index![i] === undefined && (strict || !f.nullable));
       if (missing.length) {
         throw new ValidationError(
           missing.map((f) => ({ field: f.name, message: "column is missing from the input CSV header" })),

@@ -57,7 +57,8 @@ export function coerceRecord(spec: Spec, rec: Record<string, unknown>): Record<s
 /** Loads a bundle's spec; throws when it has no spec.json. */
 export function loadBundleSpec(bundle: string): Spec {
   const spec = readBundleSpec(bundle);
-  if (!spec) throw new Error(`${bundle} has no spec.json: drift needs a bundle trained with lgbm train`);
+  if (!spec)
+    throw new Error(`${bundle} has no spec.json: drift needs a bundle made by lgbm train or lgbm bundle`);
   return spec;
 }
 

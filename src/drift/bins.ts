@@ -138,7 +138,7 @@ export function compileReference(spec: Spec): CompiledReference {
   const ref = spec.reference;
   if (!ref) {
     throw new NoReferenceError(
-      "the bundle's spec.json has no reference statistics (spec.reference): retrain it with lgbm train to record them",
+      "the bundle's spec.json has no reference statistics (spec.reference): make the bundle with lgbm train or lgbm bundle to record them",
     );
   }
   const fields: Binning[] = [];

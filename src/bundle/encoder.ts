@@ -100,9 +100,16 @@ function planOf(f: FieldSpec, col: number, absent: AbsentFields): Plan {
   };
 }
 
-/** A category value's code: strings as they are, finite numbers by their text; undefined when unknown. */
+const NOT_A_CATEGORY = -1;
+
+/**
+ * A category value's code: a string as it is, a finite number by its text where some values are
+ * numbers' text; undefined when unknown; NOT_A_CATEGORY for anything else (null, other types).
+ */
 function codeOf(p: Plan, v: unknown): number | undefined {
-  return typeof v === "string" ? p.codes!.get(v) : p.codes!.get(String(v));
+  if (typeof v === "string") return p.codes!.get(v);
+  if (p.numbers && typeof v === "number" && v - v === 0) return p.codes!.get(String(v));
+  return NOT_A_CATEGORY;
 }
 
 /**
@@ -158,23 +165,20 @@ function put(p: Plan, v: unknown, out: Float64Array, base: number, nanIsMissing:
       break;
     case ONEHOT: {
       for (let k = 0; k < p.width; k++) out[at + k] = 0;
-      if (typeof v === "string" || (p.numbers && typeof v === "number" && v - v === 0)) {
-        const code = codeOf(p, v);
-        if (code !== undefined) out[at + code] = 1;
-        else if (!p.lenient) return false;
-        return true;
-      }
-      break;
+      const code = codeOf(p, v);
+      if (code === NOT_A_CATEGORY) break;
+      if (code !== undefined) out[at + code] = 1;
+      else if (!p.lenient) return false;
+      return true;
     }
-    case NATIVE:
-      if (typeof v === "string" || (p.numbers && typeof v === "number" && v - v === 0)) {
-        const code = codeOf(p, v);
-        if (code !== undefined) out[at] = code;
-        else if (p.lenient) out[at] = Number.NaN;
-        else return false;
-        return true;
-      }
-      break;
+    case NATIVE: {
+      const code = codeOf(p, v);
+      if (code === NOT_A_CATEGORY) break;
+      if (code !== undefined) out[at] = code;
+      else if (p.lenient) out[at] = Number.NaN;
+      else return false;
+      return true;
+    }
   }
   if (v == null && p.nullable && (v === null || !p.present)) {
     // Missing: NaN for LightGBM; a one-hot block stays all zeros (already written above).

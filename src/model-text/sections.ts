@@ -79,9 +79,10 @@ function resolveCategoricalParam(
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
+  const index = byName ? new Map(names.map((n, i) => [n, i])) : undefined;
   const out = new Set<number>();
   for (const item of items) {
-    const i = byName ? names.indexOf(item) : /^\d+$/.test(item) ? Number(item) : -1;
+    const i = index ? (index.get(item) ?? -1) : /^\d+$/.test(item) ? Number(item) : -1;
     if (i < 0 || i >= names.length) {
       throw new ModelParseError(
         `parameters: categorical_feature names ${JSON.stringify(item)}, which is not a feature of the model`,

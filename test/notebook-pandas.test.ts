@@ -219,6 +219,19 @@ describe("served by lgbm serve", () => {
     expect(batch.body.predictions.map((p: { probability: number }) => p.probability)).toEqual(
       rows.map(({ i }) => expected.normal[i]),
     );
+    // Raw scores over HTTP: V2 infer, one tensor per field (strings as BYTES, null missing).
+    const names = Object.keys(rows[0].r);
+    const v2 = await post(base, "/v2/models/hr-pandas/infer", {
+      inputs: names.map((name) => ({
+        name,
+        shape: [rows.length],
+        datatype: name === "sales" || name === "salary" ? "BYTES" : "FP64",
+        data: rows.map(({ r }) => r[name]),
+      })),
+      outputs: [{ name: "raw" }],
+    });
+    expect(v2.status).toBe(200);
+    expect(v2.body.outputs[0].data).toEqual(rows.map(({ i }) => expected.raw[i]));
   });
 
   it("docs, /models and V2 metadata show them as categories", async () => {

@@ -13,6 +13,7 @@ import type { CategoryFieldSpec, Spec } from "../src/bundle/spec.js";
 import { recordReader } from "../src/drift/analyze.js";
 import { ValidationError } from "../src/errors.js";
 import { Model } from "../src/model.js";
+import { HR_RECORD } from "./helpers/records.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -137,17 +138,7 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
   it("like the pipeline, refuses a record without a column (422-style, naming it) and reads null as missing", async () => {
     const model = await Model.load(out);
     try {
-      const rec = {
-        satisfaction_level: 0.38,
-        last_evaluation: 0.53,
-        number_project: 2,
-        average_montly_hours: 157,
-        time_spend_company: 3,
-        Work_accident: 0,
-        promotion_last_5years: 0,
-        sales: "sales",
-        salary: "low",
-      };
+      const rec = HR_RECORD;
       const { salary: _, ...absent } = rec;
       expect(() => model.predict(absent)).toThrow(/salary: is required: the record has no such field/);
       expect(() => model.predict({ satisfaction_level: 0.38 })).toThrow(ValidationError);

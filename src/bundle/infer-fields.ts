@@ -19,6 +19,7 @@ import { cellReader, readNumber } from "../csv/cell.js";
 import { ValidationError, type ValidationIssue } from "../errors.js";
 import { compareCodePoints, inferField, type Table } from "../train/table.js";
 import type { CategoryFeature, FieldSpec } from "./spec.js";
+import { finiteRange } from "./stats.js";
 
 export interface InferFieldsOptions {
   /** The target column (never a feature). */
@@ -265,18 +266,12 @@ export function inferFieldsFromModel(
 function numericSpec(name: string, cells: readonly (string | null)[], values: Float64Array): FieldSpec {
   if (cells.some((c) => c !== null && /^(true|false)$/i.test(c)))
     return { name, type: "boolean", nullable: true };
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
+  const range = finiteRange(values);
   return {
     name,
     type: "number",
     nullable: true,
-    ...(min <= max ? { range: [min, max] } : {}),
+    ...(range ? { range } : {}),
     infinite: true,
   };
 }

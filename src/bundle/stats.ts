@@ -39,6 +39,19 @@ export function numericStats(values: ArrayLike<number>, bins = BINS): Extract<St
   };
 }
 
+/** [min, max] of the finite values (infinities and NaN left out: JSON cannot hold them). */
+export function finiteRange(v: ArrayLike<number>): [number, number] | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (!Number.isFinite(x)) continue;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return min <= max ? [min, max] : undefined;
+}
+
 /** Index of the bin of v: the first edge >= v (binary search), or the last bin. */
 export function binOf(edges: readonly number[], v: number): number {
   let lo = 0;

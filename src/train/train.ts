@@ -10,7 +10,13 @@ import { fileURLToPath } from "node:url";
 import { type ColumnarInput, Encoder } from "../bundle/encoder.js";
 import type { InputRecord } from "../bundle/schema.js";
 import { type FieldSpec, SPEC_VERSION, type Spec, type Stats, taskOf } from "../bundle/spec.js";
-import { categoryStats, heldOutMetrics, numericStats, predictionStats } from "../bundle/stats.js";
+import {
+  categoryStats,
+  finiteRange,
+  heldOutMetrics,
+  numericStats,
+  predictionStats,
+} from "../bundle/stats.js";
 import { NativeEngine } from "../engines/native.js";
 import { fromNativeError, ValidationError } from "../errors.js";
 import { Model } from "../model.js";
@@ -232,7 +238,7 @@ async function trainTable(table: Table, options: TrainOptions): Promise<Model> {
             ? categoryStats(v as (string | null)[], t.spec.values)
             : numericStats(v as Float64Array);
         if (t.spec.type === "number" || t.spec.type === "integer")
-          t.spec.range = rangeOf(v as Float64Array) ?? t.spec.range;
+          t.spec.range = finiteRange(v as Float64Array) ?? t.spec.range;
       }
       const predSource = validPred ?? trainPred;
       const spec: Spec = {
@@ -430,18 +436,6 @@ function pickNumbers(values: Float64Array, rows: Int32Array): Float64Array {
   const out = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
   return out;
-}
-
-/** [min, max] of the finite values (infinities and NaN left out: JSON cannot hold them). */
-function rangeOf(v: Float64Array): [number, number] | undefined {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const x of v) {
-    if (!Number.isFinite(x)) continue;
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  return min <= max ? [min, max] : undefined;
 }
 
 let version: string | undefined;

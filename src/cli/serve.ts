@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .option("--num-threads <n>", "threads per native batch call (LGBM_NUM_THREADS; default 1)")
     .option(
       "--absent-fields <mode>",
-      "fields absent from a record: error (422) | missing (LGBM_ABSENT_FIELDS; default: error for a bare model.txt, missing for bundles)",
+      "fields absent from a record: error (422) | missing (LGBM_ABSENT_FIELDS; default: the spec's, error for a bare model.txt and lgbm bundle)",
     )
     .option("--shutdown-timeout-ms <ms>", "longest wait for in-flight requests at shutdown (default 10000)")
     .action(

@@ -49,7 +49,7 @@ export interface ServerConfig {
   numThreads: number;
   /**
    * Fields absent from a record: `error` (422 naming them) or `missing`; undefined keeps each model's
-   * default (bare model.txt: error, bundles: missing).
+   * default (its spec's: error for a bare model.txt and lgbm bundle, missing for lgbm train bundles).
    */
   absentFields?: "error" | "missing";
   /** Time graceful shutdown waits for in-flight requests before closing anyway. */

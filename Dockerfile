@@ -6,11 +6,11 @@
 #   docker run --rm -p 8000:8000 -e LGBM_API_KEYS=change-me -v "$PWD/my-models:/models:ro" lgbm-serve /models
 #
 # NOTE: this image build is untested in the environment it was written in (Docker cannot run there).
-# Its build steps are exactly the ones CI runs: `npm ci` (which runs scripts/install.mjs: pinned official
-# lib_lightgbm wheel via pip, the native addon via cmake-js, TypeScript via tsc).
+# Its build steps are exactly the ones CI runs: `npm ci` (whose `prepare` runs scripts/build-native.mjs:
+# pinned official lib_lightgbm wheel via pip, the native addon via cmake-js; then TypeScript via tsc).
 
 # ---- build: toolchain, native addon, TypeScript -------------------------------------------------
-FROM node:20-bookworm AS build
+FROM node:22-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-pip cmake g++ make \
  && rm -rf /var/lib/apt/lists/*
@@ -29,7 +29,7 @@ RUN npm prune --omit=dev \
  && rm -rf build/Release/obj.target build/Release/.deps build/CMakeFiles src native
 
 # ---- runtime: node + libgomp (OpenMP, needed by lib_lightgbm) -----------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgomp1 \
  && rm -rf /var/lib/apt/lists/*
@@ -42,8 +42,8 @@ COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/bin ./bin
-COPY --from=build --chown=node:node /app/build/Release/lightgbm_node.node ./build/Release/lightgbm_node.node
-COPY --from=build --chown=node:node /app/vendor/lightgbm ./vendor/lightgbm
+# The addon with lib_lightgbm beside it (found through its $ORIGIN run path).
+COPY --from=build --chown=node:node /app/build/Release/lightgbm_node.node /app/build/Release/lib_lightgbm.so /app/build/Release/lightgbm-library.json ./build/Release/
 COPY --chown=node:node models ./models
 # The official image's unprivileged user.
 USER node

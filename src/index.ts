@@ -34,5 +34,5 @@ export {
   type RecordPredictOptions,
 } from "./model.js";
 export { ModelParseError } from "./model-text/errors.js";
-export { nativeAvailable } from "./native/binding.js";
+export { loadedAddon, nativeAvailable, setNativeBinding } from "./native/binding.js";
 export { type TrainOptions, type TrainProgress, train } from "./train/train.js";

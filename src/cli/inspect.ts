@@ -1,9 +1,7 @@
 /** `lgbm inspect`: what a model is, human-readable or as JSON. */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { Model } from "../model.js";
+import { loadedAddon } from "../native/loader.js";
 
 export function register(program: Command): void {
   program
@@ -36,9 +34,9 @@ export function register(program: Command): void {
     });
 }
 
-/** The version of the lib_lightgbm this package was installed with (from the install manifest). */
+/** The version of the lib_lightgbm the loaded addon came with (from lightgbm-library.json next to it). */
 export function libraryVersion(): string {
-  const manifest = join(dirname(fileURLToPath(import.meta.url)), "../../vendor/lightgbm/manifest.json");
-  if (!existsSync(manifest)) return "not installed";
-  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+  const addon = loadedAddon();
+  if (!addon) return "not loaded";
+  return addon.lightgbm ?? "unknown";
 }

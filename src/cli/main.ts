@@ -2,6 +2,7 @@
  * `lgbm`: the command-line shell over the SDK. Each subcommand lives in its own file and registers
  * itself here; none of them holds prediction logic of its own.
  */
+import { createRequire } from "node:module";
 import { Command } from "commander";
 import { register as registerBundle } from "./bundle.js";
 import { register as registerDrift } from "./drift.js";
@@ -14,6 +15,7 @@ import { register as registerTrain } from "./train.js";
 export function buildProgram(): Command {
   const program = new Command("lgbm")
     .description("Run, train, inspect and serve LightGBM models on Node.js")
+    .version(packageVersion(), "-V, --version", "print lightgbm-node's version")
     .showHelpAfterError()
     .exitOverride((err) => {
       process.exit(err.exitCode);
@@ -26,6 +28,11 @@ export function buildProgram(): Command {
   registerBundle(program);
   registerServe(program);
   return program;
+}
+
+/** This package's version (dist/cli and src/cli are both two folders below package.json). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 }
 
 /** Runs the CLI; errors become one clear line on stderr and exit code 1 (2 for usage errors). */

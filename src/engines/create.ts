@@ -1,10 +1,10 @@
 /**
  * Picks and builds an engine for a model text or file. The default ("auto") is the native engine, falling
- * back to the js engine with a logged warning when the addon or LightGBM library cannot be loaded.
+ * back to the js engine with a warning (logged, and once on stderr) when the addon cannot be loaded.
  */
 import { readFileSync } from "node:fs";
 import { NativeUnavailableError } from "../errors.js";
-import { getLogger } from "../logger.js";
+import { setNativeBinding, warnNativeFallback } from "../native/loader.js";
 import type { Engine, EngineName } from "./engine.js";
 import { NativeEngine } from "./native.js";
 
@@ -14,12 +14,18 @@ export interface EngineOptions {
   engine?: EngineChoice;
   /** Default threads for native batch predictions. */
   numThreads?: number;
+  /**
+   * The addon file to load (`.../lightgbm_node.node`, lib_lightgbm beside it) instead of looking for the
+   * platform package: for bundled Electron main processes. Same as `setNativeBinding(path)`.
+   */
+  nativeBinding?: string;
 }
 
 type Source = { file: string } | { text: string };
 
 export async function createEngine(source: Source, options: EngineOptions = {}): Promise<Engine> {
   const choice = options.engine ?? "auto";
+  if (options.nativeBinding !== undefined) setNativeBinding(options.nativeBinding);
   switch (choice) {
     case "native":
       return nativeFrom(source, options);
@@ -34,7 +40,7 @@ export async function createEngine(source: Source, options: EngineOptions = {}):
         return nativeFrom(source, options);
       } catch (err) {
         if (!(err instanceof NativeUnavailableError)) throw err;
-        getLogger().warn(`${err.message.split("\n")[0]}; falling back to the js engine`);
+        warnNativeFallback(err);
         return jsFrom(source);
       }
     default:

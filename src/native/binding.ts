@@ -2,12 +2,8 @@
  * The native addon's surface, declared as one typed interface (as onnxruntime-node does), and its
  * loader. Loading is lazy so that the js engine works on machines without the addon.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { NativeUnavailableError } from "../errors.js";
 import { getLogger } from "../logger.js";
+import { loadedBinding } from "./loader.js";
 
 /** LightGBM's predict types, as the C API numbers them (C_API_PREDICT_*). */
 export const PREDICT_TYPE = { normal: 0, raw: 1, leaf: 2, contrib: 3 } as const;
@@ -137,57 +133,18 @@ export interface NativeBinding {
   takeLogs(): string[];
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const addonPath = join(root, "build/Release/lightgbm_node.node");
-const libraryPath = join(root, "vendor/lightgbm/lib_lightgbm.so");
-
-let binding: NativeBinding | undefined;
-let failure: NativeUnavailableError | undefined;
-
-/** The error to throw when the addon cannot load: what went wrong and the exact fixes. */
-export function explainLoadFailure(err: Error): NativeUnavailableError {
-  const fixes: string[] = [];
-  if (!existsSync(libraryPath)) {
-    fixes.push(
-      `lib_lightgbm.so is missing at ${libraryPath}: run \`npm install\` (or \`node scripts/install.mjs\`)`,
-    );
-    fixes.push("or set LIGHTGBM_LIB=/path/to/lib_lightgbm.so and run `node scripts/install.mjs`");
-  }
-  if (!existsSync(addonPath)) {
-    fixes.push(`the addon is not built at ${addonPath}: run \`npm install\` or \`npx cmake-js compile\``);
-  }
-  if (fixes.length === 0) fixes.push("rebuild the addon for this Node.js version: `npx cmake-js rebuild`");
-  fixes.push("or use the pure TypeScript engine: Model.load(path, { engine: 'js' })");
-  return new NativeUnavailableError(
-    `could not load the lightgbm-node native addon: ${err.message}\nPossible solutions:\n- ${fixes.join("\n- ")}`,
-    { cause: err },
-  );
-}
-
-/** The addon, loaded on first use. Throws NativeUnavailableError with exact fixes when it cannot load. */
-export function loadBinding(): NativeBinding {
-  if (binding) return binding;
-  if (failure) throw failure;
-  try {
-    binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
-    return binding;
-  } catch (err) {
-    failure = explainLoadFailure(err as Error);
-    throw failure;
-  }
-}
-
-export function nativeAvailable(): boolean {
-  try {
-    loadBinding();
-    return true;
-  } catch {
-    return false;
-  }
-}
+// The loader lives in loader.ts (where the addon comes from); this file declares what it is.
+export {
+  explainLoadFailure,
+  loadBinding,
+  loadedAddon,
+  nativeAvailable,
+  setNativeBinding,
+} from "./loader.js";
 
 /** Forwards LightGBM's captured log lines to the SDK logger ([Warning] as warn, the rest as debug). */
 export function flushNativeLogs(): void {
+  const binding = loadedBinding();
   if (!binding) return;
   const logger = getLogger();
   for (const line of binding.takeLogs()) {

@@ -4,7 +4,6 @@
  * the SDK's. Every error is a JSON body with a 4xx/5xx status, never a 200.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -24,6 +23,7 @@ import type { ServerConfig } from "./config.js";
 import type { Metrics } from "./metrics.js";
 import { buildOpenApi } from "./openapi.js";
 import type { PredictionLog } from "./prediction-log.js";
+import { redocStandalone } from "./redoc-asset.js";
 import type { ModelEntry, ModelRepository } from "./registry.js";
 import { registerRequestMetrics } from "./request-metrics.js";
 import {
@@ -522,7 +522,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       staticCSP: false,
     });
     app.get("/openapi.json", async () => document);
-    const redocJs = readFileSync(require.resolve("redoc/bundles/redoc.standalone.js"));
+    const redocJs = redocStandalone();
     app.get("/redoc/redoc.standalone.js", async (_req, reply) => {
       reply.header("content-type", "application/javascript; charset=utf-8");
       reply.header("cache-control", "public, max-age=86400");

@@ -61,8 +61,15 @@ export function loadOrt(): OrtModule {
     try {
       ort = require("onnxruntime-node") as OrtModule;
     } catch (err) {
+      // An optional peer dependency: installed only by users of the onnx engine.
+      const missing = (err as { code?: string }).code === "MODULE_NOT_FOUND";
       throw new Error(
-        `the onnx engine needs the onnxruntime-node package, which could not be loaded: ${(err as Error).message}`,
+        missing
+          ? "the onnx engine needs onnxruntime-node, an optional peer dependency that is not installed: run " +
+              "`npm install onnxruntime-node@^1.30.0` (its CPU binaries are in the package; with npm older than 11.19, " +
+              "which runs its install script, set ONNXRUNTIME_NODE_INSTALL=skip to keep it from downloading CUDA files)"
+          : `the onnx engine needs onnxruntime-node, which is installed but could not be loaded: ${(err as Error).message}`,
+        { cause: err },
       );
     }
   }

@@ -14,6 +14,7 @@ import {
   libraryFromPath,
   libraryFromWheel,
   libraryName,
+  PYTHON,
   platformKey,
   sha256,
 } from "./lightgbm-library.mjs";
@@ -96,10 +97,10 @@ function preflight(needPip) {
   const missing = [];
   const fixes = [];
   if (needPip) {
-    if (!runs("python3", ["--version"]))
-      missing.push("python3 (used only to download and unpack the official LightGBM wheel)");
-    else if (!runs("python3", ["-m", "pip", "--version"]))
-      missing.push("pip for python3 (`python3 -m pip` fails)");
+    if (!runs(PYTHON, ["--version"]))
+      missing.push(`${PYTHON} (Python 3, only to download and unpack the official wheel)`);
+    else if (!runs(PYTHON, ["-m", "pip", "--version"]))
+      missing.push(`pip for ${PYTHON} (\`${PYTHON} -m pip\` fails)`);
   }
   const cmake = runs("cmake", ["--version"]);
   const cmakeVersion = cmake?.match(/cmake version (\d+)\.(\d+)/);

@@ -14,6 +14,9 @@ export class InstallError extends Error {
   }
 }
 
+/** Python's command: PYTHON if set, else `python` on Windows (python.org and CI runners) and `python3` elsewhere. */
+export const PYTHON = process.env.PYTHON ?? (process.platform === "win32" ? "python" : "python3");
+
 export function sha256(file) {
   return createHash("sha256").update(readFileSync(file)).digest("hex");
 }
@@ -77,7 +80,7 @@ export function downloadWheel(version, pipPlatform, dir) {
   if (pipPlatform) args.push("--platform", pipPlatform);
   args.push(`lightgbm==${version}`);
   // PIP_RETRIES=0 and a short timeout: without them pip spends seconds retrying unreachable indexes.
-  const r = spawnSync("python3", args, {
+  const r = spawnSync(PYTHON, args, {
     encoding: "utf8",
     env: { ...process.env, PIP_RETRIES: "0", PIP_TIMEOUT: "15", PIP_DISABLE_PIP_VERSION_CHECK: "1" },
   });
@@ -104,7 +107,7 @@ export function downloadWheel(version, pipPlatform, dir) {
 export function wheelMembers(wheel) {
   return JSON.parse(
     execFileSync(
-      "python3",
+      PYTHON,
       ["-c", "import sys, json, zipfile; print(json.dumps(zipfile.ZipFile(sys.argv[1]).namelist()))", wheel],
       {
         encoding: "utf8",
@@ -114,7 +117,7 @@ export function wheelMembers(wheel) {
 }
 
 export function extractMember(wheel, member, target) {
-  execFileSync("python3", [
+  execFileSync(PYTHON, [
     "-c",
     "import sys, zipfile; open(sys.argv[3], 'wb').write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))",
     wheel,

@@ -1,11 +1,13 @@
 // Electron main process: the full SDK with the native engine (N-API addon). The model is loaded once,
 // and the renderer asks for predictions over IPC (ipcMain.handle / ipcRenderer.invoke).
 //
-// Packaging: the addon (build/Release/lightgbm_node.node) and lib_lightgbm (vendor/lightgbm/) are
-// native files: list node_modules/lightgbm-node/{build,vendor} under asarUnpack (electron-builder) or
-// unpack them (electron-forge's auto-unpack-natives plugin), and rebuild the addon for Electron's ABI
-// (`npx @electron/rebuild`; it is an N-API addon, so one build serves every Electron version).
-import { readFileSync } from "node:fs";
+// Packaging (electron-builder.yml beside this file): the native part is the platform package
+// @lightgbm-node/<platform>, a folder holding lightgbm_node.node and lib_lightgbm side by side; both must
+// stay outside app.asar. Nothing needs rebuilding for Electron: the addon is Node-API (ABI-stable) and
+// prebuilt. This main process is meant to be bundled (esbuild/webpack/vite), so node_modules is not there
+// to resolve the package from: electron-builder copies the package folder to resources/lightgbm, and the
+// `nativeBinding` option below names the addon in it. Unbundled, the loader finds the package itself.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { app, BrowserWindow, ipcMain } from "electron";
 import { Model } from "lightgbm-node";
@@ -27,8 +29,12 @@ async function createWindow(): Promise<void> {
   await win.loadFile(join(import.meta.dirname, "index.html"));
 }
 
+// The addon shipped by extraResources in a packaged app; undefined (the loader's own search) in development.
+const shippedAddon = join(process.resourcesPath ?? "", "lightgbm", "lightgbm_node.node");
+const nativeBinding = app.isPackaged && existsSync(shippedAddon) ? shippedAddon : undefined;
+
 app.whenReady().then(async () => {
-  model = await Model.load(bundleDir, { engine: "native" });
+  model = await Model.load(bundleDir, { engine: "native", nativeBinding });
 
   ipcMain.handle("lgbm:predict", (_event, records: Record<string, unknown>[]) => {
     if (!model) throw new Error("model not loaded");

@@ -33,3 +33,10 @@ declare module "electron" {
     exposeInMainWorld(apiKey: string, api: Record<string, unknown>): void;
   };
 }
+
+// Electron adds the app's resources folder (where extraResources land, outside app.asar) to `process`.
+declare namespace NodeJS {
+  interface Process {
+    readonly resourcesPath: string;
+  }
+}

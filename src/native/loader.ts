@@ -15,6 +15,7 @@ import type { NativeBinding } from "./binding.js";
 import {
   ADDON_FILE,
   LIBRARY_INFO_FILE,
+  libraryFileName,
   PREBUILT_PLATFORMS,
   platformKey,
   platformPackageName,
@@ -192,7 +193,7 @@ export function explainLoadFailure(attempts: AddonAttempt[]): NativeUnavailableE
   const needs = attempts.find((a) => a.glibc && a.outcome === "failed")?.glibc;
   if (explicit) {
     fixes.push(
-      `check the path given by ${SOURCE_LABEL[explicit.source]}: it must name ${ADDON_FILE}, with lib_lightgbm in the same folder (both outside any asar archive)`,
+      `check the path given by ${SOURCE_LABEL[explicit.source]}: it must name ${ADDON_FILE}, with ${libraryFileName()} in the same folder (both outside any asar archive)`,
     );
   }
   if (/--no-addons|ERR_DLOPEN_DISABLED/.test(errors)) {

@@ -143,11 +143,6 @@ export class Model {
     this.#encoder.encodeOne(record, out, offset);
   }
 
-  /** The output transform alone: a "normal" prediction output of `nrow` rows → named results. */
-  toResults(output: Float64Array, nrow: number): PredictionResult[] {
-    return this.#output.toResults(output, nrow);
-  }
-
   /**
    * Predicts a matrix: a row-major Float64Array (numFeatures values per row, used without copying)
    * or an array of number arrays. Returns one flat Float64Array, `outputWidth(options)` values per row.
@@ -198,6 +193,33 @@ export class Model {
     checkRecordOptions(options);
     const { data, nrow } = this.#encoder.encode(input as readonly InputRecord[]);
     return this.#output.toResults(await this.engine.predictAsync(data, nrow, options), nrow);
+  }
+
+  /**
+   * Named results of encoded rows (row-major, `info.numFeatures` values a row, as encode and encodeInto
+   * write them): the rest of the pipeline for callers that encode in their own buffers.
+   */
+  predictEncoded(data: Float64Array, nrow: number, options: RecordPredictOptions = {}): PredictionResult[] {
+    checkRecordOptions(options);
+    return this.#output.toResults(this.engine.predict(data, nrow, options), nrow);
+  }
+
+  /** As predictEncoded, off the event loop (native engine: on libuv's thread pool). */
+  async predictEncodedAsync(
+    data: Float64Array,
+    nrow: number,
+    options: RecordPredictOptions = {},
+  ): Promise<PredictionResult[]> {
+    checkRecordOptions(options);
+    return this.#output.toResults(await this.engine.predictAsync(data, nrow, options), nrow);
+  }
+
+  /**
+   * One encoded row's named result on the engine's fastest single-row path, its raw output written to
+   * `out` (outputWidth() values) when given: no allocation but the result object.
+   */
+  predictEncodedRow(row: Float64Array, out?: Float64Array): PredictionResult {
+    return this.#output.toResults(this.engine.predictRow(row, {}, out), 1)[0];
   }
 
   /**

@@ -194,8 +194,7 @@ describe("batches", () => {
     expect(last[0]).toBe(0.99);
     expect(Array.from(last.subarray(7, 17))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     expect(Array.from(last.subarray(17))).toEqual([0, 0, 1]);
-    const out = await model.engine.predictAsync(data, nrow);
-    const results = model.toResults(out, nrow);
+    const results = await model.predictEncodedAsync(data, nrow);
     expect(results).toHaveLength(n);
     expect(results[n - 1]).toEqual(
       model.predict({

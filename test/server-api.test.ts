@@ -169,13 +169,23 @@ describe("Open Inference Protocol (V2)", () => {
       ],
     });
   });
-  it("infer with one [n, numFeatures] tensor; raw, leaf, contrib; default output predict", async () => {
+  it("infer with one [n, numFeatures] tensor; raw, leaf, contrib; without outputs, every declared output", async () => {
     const row = [0.38, 0.53, 2, 157, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0];
     const r = await post(base, "/v2/models/hr/versions/1/infer", {
-      inputs: [{ name: "features", shape: [1, 20], datatype: "FP32", data: [row] }],
+      inputs: [{ name: "features", shape: [1, 20], datatype: "FP64", data: [row] }],
     });
     expect(r.status).toBe(200);
-    expect(r.body.outputs).toEqual([{ name: "predict", datatype: "INT64", shape: [1], data: [0] }]);
+    const meta = await get(base, "/v2/models/hr");
+    expect(r.body.outputs.map((o: any) => [o.name, o.datatype, o.shape])).toEqual(
+      meta.body.outputs.map((o: any) => [o.name, o.datatype, o.shape.map((d: number) => (d === -1 ? 1 : d))]),
+    );
+    expect(r.body.outputs[0]).toEqual({ name: "predict", datatype: "INT64", shape: [1], data: [0] });
+    expect(r.body.outputs[1]).toEqual({
+      name: "predict_proba",
+      datatype: "FP64",
+      shape: [1, 2],
+      data: [1 - CLASSIC_P, CLASSIC_P],
+    });
     expect(r.body.id).toBeUndefined();
     const all = await post(base, "/v2/models/hr/infer", {
       inputs: [{ name: "features", shape: [1, 20], datatype: "FP64", data: row }],
@@ -218,7 +228,9 @@ describe("docs and operations", () => {
     expect(doc.status).toBe(200);
     const record = doc.body.components.schemas.hr_Record;
     expect(Object.keys(record.properties)).toEqual(Object.keys(CLASSIC));
-    expect(record.example).toBeTruthy();
+    expect(record.examples[0]).toEqual(
+      expect.objectContaining({ satisfaction_level: expect.any(Number), sales: expect.any(String) }),
+    );
     expect(doc.body.paths["/predict"].post.responses).toHaveProperty("422");
     expect(doc.body.paths["/v2/models/{name}/infer"]).toBeTruthy();
     const docs = await get(base, "/docs");

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ApiKeys, MAX_API_KEY_BYTES } from "../src/server/auth.js";
+import { ApiKeys, MAX_API_KEY_BYTES } from "../src/server/http/api-keys.js";
 
 const id = (k: string) => createHash("sha256").update(k, "utf8").digest("hex");
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/server/config.js";
-import { headerBlock, secureResponseClass } from "../src/server/response-headers.js";
+import { headerBlock, secureResponseClass } from "../src/server/http/response-headers.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { CLASSIC, HR } from "./fixtures/server/helpers.js";
 

@@ -2,13 +2,13 @@
 // gets exactly its own rows back, and a bad record or a failing engine call fails only what it should.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../src/errors.js";
-import { ASYNC_MIN_MICROS, MicroBatcher } from "../src/server/microbatch.js";
-import { ServedModel } from "../src/server/sdk.js";
+import { Model } from "../src/model.js";
+import { ASYNC_MIN_MICROS, MicroBatcher, rowMicros } from "../src/server/microbatch.js";
 import { CLASSIC, HR } from "./fixtures/server/helpers.js";
 
-let served: ServedModel;
+let served: Model;
 beforeAll(async () => {
-  served = await ServedModel.load(HR, { engine: "native" });
+  served = await Model.load(HR, { engine: "native" });
 });
 afterAll(() => served.dispose());
 
@@ -35,7 +35,7 @@ describe("MicroBatcher", () => {
     async (n) => {
       const { b, sizes } = batcher({ asyncMinRows: 64 });
       const recs = records(n);
-      const want = served.toResults(served.predictMatrix(served.encode(recs).data, n), n);
+      const want = served.predictEncoded(served.encode(recs).data, n);
       const got = await Promise.all(recs.map((r) => b.predict([r])));
       expect(sizes).toEqual([n]);
       expect(got).toEqual(want.map((w) => [w]));
@@ -45,7 +45,7 @@ describe("MicroBatcher", () => {
   it("requests of several records keep their rows in order; a batch is cut at maxBatchSize", async () => {
     const { b, sizes } = batcher({ maxBatchSize: 8 });
     const recs = records(20);
-    const want = served.toResults(served.predictMatrix(served.encode(recs).data, 20), 20);
+    const want = served.predictEncoded(served.encode(recs).data, 20);
     const parts = [recs.slice(0, 3), recs.slice(3, 8), recs.slice(8, 9), recs.slice(9, 20)];
     const got = await Promise.all(parts.map((p) => b.predict(p)));
     expect(got.flat()).toEqual(want);
@@ -67,7 +67,7 @@ describe("MicroBatcher", () => {
 
   it("an engine failure rejects every request of that batch, in place and on the thread pool", async () => {
     for (const n of [5, 100]) {
-      const model = await ServedModel.load(HR, { engine: "native" });
+      const model = await Model.load(HR, { engine: "native" });
       const b = new MicroBatcher(model, { enabled: true, maxBatchSize: 256, maxWaitMs: 0, numThreads: 1 });
       const recs = records(n);
       const pending = recs.map((r) => b.predict([r])); // encoded now, predicted on the next turn
@@ -112,7 +112,7 @@ describe("MicroBatcher", () => {
     async (n) => {
       const { b, sizes } = await busy();
       const recs = records(n);
-      const want = served.toResults(served.predictMatrix(served.encode(recs).data, n), n);
+      const want = served.predictEncoded(served.encode(recs).data, n);
       const pending = recs.map((r) => b.predictOne(r));
       expect(pending.every((p) => p instanceof Promise)).toBe(true);
       expect(await Promise.all(pending)).toEqual(want);
@@ -123,7 +123,7 @@ describe("MicroBatcher", () => {
   it("a quiet batcher answers the first record of a turn at once and batches the rest of that turn", async () => {
     const { b, sizes } = batcher();
     const recs = records(6);
-    const want = served.toResults(served.predictMatrix(served.encode(recs).data, 6), 6);
+    const want = served.predictEncoded(served.encode(recs).data, 6);
     const first = b.predictOne(recs[0]);
     expect(first).not.toBeInstanceOf(Promise);
     expect(first).toEqual(want[0]);
@@ -147,9 +147,7 @@ describe("MicroBatcher", () => {
     expect(() => b.predictOne({ ...CLASSIC, salary: "huge" })).toThrow(ValidationError);
     await new Promise((r) => setImmediate(r));
     const [rec] = records(1);
-    expect(b.predictOne(rec)).toEqual(
-      served.toResults(served.predictMatrix(served.encode([rec]).data, 1), 1)[0],
-    );
+    expect(b.predictOne(rec)).toEqual(served.predict(rec));
   });
 
   it("does not answer at once while a batch is queued or on the thread pool", async () => {
@@ -168,7 +166,7 @@ describe("MicroBatcher", () => {
   it("predictOne and predict mixed, with bad records between them: every good request its own rows", async () => {
     const { b, sizes } = await busy();
     const recs = records(12);
-    const want = served.toResults(served.predictMatrix(served.encode(recs).data, 12), 12);
+    const want = served.predictEncoded(served.encode(recs).data, 12);
     const outcomes = await Promise.allSettled([
       b.predictOne(recs[0]),
       b.predictOne({ ...recs[1], salary: "huge" }), // fails after writing part of its row
@@ -212,7 +210,7 @@ describe("MicroBatcher", () => {
     // asyncMinRows 4: batches of 4+ rows go to the thread pool, so the queue keeps growing meanwhile
     const { b, sizes } = await busy({ maxBatchSize: 8, asyncMinRows: 4 });
     const recs = records(50);
-    const want = served.toResults(served.predictMatrix(served.encode(recs).data, 50), 50);
+    const want = served.predictEncoded(served.encode(recs).data, 50);
     const got = await Promise.all(
       recs.map((r, i) => (i % 7 === 3 ? b.predict([r]).then((x) => x[0]) : b.predictOne(r))),
     );
@@ -222,9 +220,9 @@ describe("MicroBatcher", () => {
   });
 
   it("by default sends to the thread pool the batches that take about ASYNC_MIN_MICROS to predict", () => {
-    const us = served.rowMicros();
+    const us = rowMicros(served);
     expect(us).toBeGreaterThan(0);
-    expect(served.rowMicros()).toBe(us); // measured once
+    expect(rowMicros(served)).toBe(us); // measured once
     const { b } = batcher();
     expect(b.asyncMinRows).toBe(Math.max(1, Math.ceil(ASYNC_MIN_MICROS / us)));
     // the packed-tree kernel predicts a row of this model in about 0.2-3 µs here: hundreds to thousands

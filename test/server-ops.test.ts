@@ -317,7 +317,7 @@ describe("internal errors", () => {
     const srv = await start(HR, { logFile, logLevel: "error" });
     try {
       // Break the model under the server: the engine now throws on every call.
-      srv.repo.get("hr")?.served.dispose();
+      srv.repo.get("hr")?.model.dispose();
       const r = await post(srv.url, "/predict", CLASSIC, { "x-request-id": "boom-1" });
       expect(r.status).toBe(500);
       expect(r.body).toEqual({ error: "internal server error", request_id: "boom-1" });

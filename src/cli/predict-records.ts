@@ -9,6 +9,7 @@ import { parse } from "csv-parse";
 import { stringify } from "csv-stringify/sync";
 import { cellReader } from "../csv/cell.js";
 import { CSV_OPTIONS } from "../csv/options.js";
+import type { PredictionResult } from "../bundle/output.js";
 import { ValidationError } from "../errors.js";
 import type { Model } from "../model.js";
 import type { MatrixChunk } from "./csv-matrix.js";
@@ -111,8 +112,8 @@ export function namedColumns(model: Model): string[] {
 }
 
 /** CSV lines of named results (String(x): the shortest text that parses back to the same double). */
-export function formatNamed(model: Model, output: Float64Array, nrow: number): string {
-  const rows = model.toResults(output, nrow).map((r) => {
+export function formatNamed(results: readonly PredictionResult[]): string {
+  const rows = results.map((r) => {
     if ("probability" in r) return [r.prediction, String(r.probability)];
     if ("probabilities" in r) return [r.prediction, ...r.probabilities.map(String)];
     return [String(r.value)];

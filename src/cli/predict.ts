@@ -71,14 +71,16 @@ export async function predictCommand(opts: PredictCommandOptions): Promise<void>
     const named = records && options.type === "normal" && model.specSource === "bundle";
     await write(out, `${(named ? namedColumns(model) : outputColumns(model.info, options)).join(",")}\n`);
     const width = model.outputWidth(options);
+    const { type: _normal, ...iterations } = options;
     const input = openCsv(opts.input);
     const chunks = records ? csvRecordChunks(input, model) : csvMatrixChunks(input, model.info.featureNames);
     let rows = 0;
     for await (const chunk of chunks) {
-      const result = await model.engine.predictAsync(chunk.data, chunk.nrow, options);
       await write(
         out,
-        named ? formatNamed(model, result, chunk.nrow) : formatRows(result, chunk.nrow, width),
+        named
+          ? formatNamed(await model.predictEncodedAsync(chunk.data, chunk.nrow, iterations))
+          : formatRows(await model.predictAsync(chunk.data, options), chunk.nrow, width),
       );
       rows += chunk.nrow;
       bar.update((input as { bytesRead?: number }).bytesRead ?? 0, { rows });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
-import { MAX_API_KEY_BYTES } from "./auth.js";
+import { MAX_API_KEY_BYTES } from "./http/api-keys.js";
 
 export type Profile = "development" | "test" | "acceptance" | "production";
 export const PROFILES: Profile[] = ["development", "test", "acceptance", "production"];

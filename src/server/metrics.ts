@@ -4,8 +4,10 @@
  * defaults. Served at GET /metrics.
  */
 import client from "prom-client";
+import type { PredictionResult } from "../bundle/output.js";
 import { type CounterChild, FastCounter, FastHistogram, type HistogramChild } from "./fast-metrics.js";
-import type { Result } from "./sdk.js";
+
+type Result = PredictionResult & Record<string, unknown>;
 
 export interface PredictionCounter {
   count(results: readonly Result[]): void;

@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
+import { Model } from "../model.js";
 import type { HistogramChild } from "./fast-metrics.js";
 import type { Metrics, PredictionCounter } from "./metrics.js";
 import { MicroBatcher, type MicroBatchOptions } from "./microbatch.js";
-import { ServedModel } from "./sdk.js";
 
 export interface ModelEntry {
   name: string;
@@ -19,16 +19,21 @@ export interface ModelEntry {
   sha256: string;
   loadedAt: string;
   loadMs: number;
-  served: ServedModel;
+  /** The model: every prediction goes through it (its pipeline) or through the batcher over it. */
+  model: Model;
   batcher: MicroBatcher;
   /** Records-per-request histogram children, per route. */
-  rows: { predict: HistogramChild; batch: HistogramChild; infer: HistogramChild };
+  rows: Record<PredictionRoute, HistogramChild>;
   /** Predictions per class (lgbm_predictions_total) of this model version. */
   predictions: PredictionCounter;
   /** Requests using this entry right now; a retired entry is disposed when this reaches 0. */
   inflight: number;
   retired: boolean;
 }
+
+/** What predicts, as labelled in metrics and the prediction log. */
+export const PREDICTION_ROUTES = ["predict", "batch", "infer", "grpc_infer"] as const;
+export type PredictionRoute = (typeof PREDICTION_ROUTES)[number];
 
 interface Location {
   name: string;
@@ -190,10 +195,24 @@ export class ModelRepository {
     return { loaded, failed };
   }
 
+  /**
+   * Stops serving a model, every version of it (the repository extension's unload): requests holding it
+   * finish first. reload(name) serves it again. False when no such model is loaded.
+   */
+  unload(name: string): boolean {
+    const byVersion = this.models.get(name);
+    if (!byVersion) return false;
+    this.models.delete(name);
+    this.latest.delete(name);
+    for (const entry of byVersion.values()) this.retire(entry);
+    this.log.info({ model: name }, "model unloaded");
+    return true;
+  }
+
   /** Waits for queued micro-batches, then frees every model. */
   async close(): Promise<void> {
     for (const e of this.entries()) await e.batcher.drain();
-    for (const e of this.entries()) e.served.dispose();
+    for (const e of this.entries()) e.model.dispose();
     this.models.clear();
     this.latest.clear();
     this.ready = false;
@@ -203,14 +222,14 @@ export class ModelRepository {
     const t0 = performance.now();
     const modelFile = statSync(loc.path).isDirectory() ? join(loc.path, "model.txt") : loc.path;
     const sha256 = createHash("sha256").update(readFileSync(modelFile)).digest("hex");
-    const served = await ServedModel.load(loc.path, {
+    const model = await Model.load(loc.path, {
       engine: this.options.engine,
       numThreads: this.options.numThreads,
       absentFields: this.options.absentFields,
     });
     const loadMs = performance.now() - t0;
     const batchRows = this.metrics.batchRows.child(loc.name);
-    const batcher = new MicroBatcher(served, {
+    const batcher = new MicroBatcher(model, {
       ...this.options.batch,
       onBatch: (rows) => batchRows.observe(rows),
     });
@@ -219,13 +238,11 @@ export class ModelRepository {
       sha256,
       loadedAt: new Date().toISOString(),
       loadMs,
-      served,
+      model,
       batcher,
-      rows: {
-        predict: this.metrics.rowsChild(loc.name, "predict"),
-        batch: this.metrics.rowsChild(loc.name, "batch"),
-        infer: this.metrics.rowsChild(loc.name, "infer"),
-      },
+      rows: Object.fromEntries(
+        PREDICTION_ROUTES.map((route) => [route, this.metrics.rowsChild(loc.name, route)]),
+      ) as Record<PredictionRoute, HistogramChild>,
       predictions: this.metrics.predictionCounter(loc.name, loc.version),
       inflight: 0,
       retired: false,
@@ -243,33 +260,36 @@ export class ModelRepository {
     const versions = this.versions(entry.name);
     this.latest.set(entry.name, byVersion.get(versions[versions.length - 1]) as ModelEntry);
     this.metrics.modelLoadSeconds.set({ model: entry.name, version: entry.version }, entry.loadMs / 1000);
-    if (old) {
-      this.metrics.modelInfo.remove({
-        model: old.name,
-        version: old.version,
-        engine: old.served.model.engine.name,
-        objective: old.served.info.objective,
-        sha256: old.sha256,
-      });
-      old.retired = true;
-      if (old.inflight === 0) this.disposeLater(old);
-    }
+    if (old) this.retire(old);
     this.metrics.modelInfo.set(
       {
         model: entry.name,
         version: entry.version,
-        engine: entry.served.model.engine.name,
-        objective: entry.served.info.objective,
+        engine: entry.model.engine.name,
+        objective: entry.model.info.objective,
         sha256: entry.sha256,
       },
       1,
     );
   }
 
+  /** No new request gets the entry; it is freed once the requests holding it are done. */
+  private retire(entry: ModelEntry): void {
+    this.metrics.modelInfo.remove({
+      model: entry.name,
+      version: entry.version,
+      engine: entry.model.engine.name,
+      objective: entry.model.info.objective,
+      sha256: entry.sha256,
+    });
+    entry.retired = true;
+    if (entry.inflight === 0) this.disposeLater(entry);
+  }
+
   private disposeLater(entry: ModelEntry): void {
     entry.batcher.drain().then(
-      () => entry.served.dispose(),
-      () => entry.served.dispose(),
+      () => entry.model.dispose(),
+      () => entry.model.dispose(),
     );
   }
 }

@@ -6,12 +6,14 @@
 import cluster from "node:cluster";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { DriftRegistry } from "../drift/monitor.js";
 import { setLogger } from "../logger.js";
-import { buildApp } from "./app.js";
+import { type AppDeps, buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
 import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { PredictionLog } from "./prediction-log.js";
+import { Predictions } from "./predictions.js";
 import { ModelRepository } from "./registry.js";
 
 export interface RunningServer {
@@ -32,6 +34,10 @@ export interface StartOptions {
   signals?: boolean;
   /** See AppDeps.headerBlocks (tests). */
   headerBlocks?: boolean;
+  /** See AppDeps.checkSerialization (tests). */
+  checkSerialization?: boolean;
+  /** See AppDeps.onRoute (tests). */
+  onRoute?: AppDeps["onRoute"];
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -67,7 +73,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       {
         model: e.name,
         version: e.version,
-        engine: e.served.model.engine.name,
+        engine: e.model.engine.name,
         loadMs: Math.round(e.loadMs),
         sha256: e.sha256,
         // engine calls of this many rows or more run on the thread pool (measured unless configured)
@@ -85,14 +91,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     : undefined;
 
   let shuttingDown = false;
+  const isShuttingDown = () => shuttingDown;
+  const drift = new DriftRegistry();
+  const predictions = new Predictions(drift, predictionLog);
   const app = await buildApp({
     config,
     repo,
     metrics,
     logger,
-    predictionLog,
-    isShuttingDown: () => shuttingDown,
+    predictions,
+    drift,
+    isShuttingDown,
     headerBlocks: options.headerBlocks,
+    checkSerialization: options.checkSerialization,
+    onRoute: options.onRoute,
   });
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();

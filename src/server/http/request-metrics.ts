@@ -10,9 +10,10 @@
  * Each route's label and its series per (method, status) are resolved when the route is added (onRoute),
  * so a request does one small lookup instead of building a label key.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { CounterChild, HistogramChild } from "./fast-metrics.js";
-import type { Metrics } from "./metrics.js";
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import type { CounterChild, HistogramChild } from "../fast-metrics.js";
+import type { Metrics } from "../metrics.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -95,3 +96,12 @@ export function registerRequestMetrics(
     else done(null, payload);
   });
 }
+
+/** registerRequestMetrics as a plugin of the application (register it before the routes). */
+export const requestMetrics: FastifyPluginCallback<{ metrics: Metrics }> = fp<{ metrics: Metrics }>(
+  (app, { metrics }, done) => {
+    registerRequestMetrics(app, metrics);
+    done();
+  },
+  { name: "request-metrics" },
+);

@@ -14,7 +14,7 @@
  * The subclass overrides `_storeHeader(firstLine, headers)`, the method of Node's OutgoingMessage that
  * every response head goes through (writeHead and implicit heads alike). It is not a documented API, so
  * `secureResponseClass` checks that it is there and returns undefined otherwise; the server then sets the
- * same headers through fastify (see app.ts), and test/server-headers checks the headers on every kind of
+ * same headers through fastify (see security-headers.ts), and test/server-headers checks the headers on every kind of
  * response either way.
  */
 import { type IncomingMessage, ServerResponse, validateHeaderName, validateHeaderValue } from "node:http";

@@ -1,0 +1,57 @@
+/**
+ * API keys on every route but the health probes: `Authorization: Bearer <key>`, compared in constant
+ * time (api-keys.ts). A request's key is known afterwards as req.apiKey (its SHA-256, never the key),
+ * which the rate limiter counts by.
+ */
+import type { FastifyPluginCallback } from "fastify";
+import fp from "fastify-plugin";
+import type { ApiKeys } from "./api-keys.js";
+import { HttpError } from "./errors.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The SHA-256 id of the request's API key, once checked. */
+    apiKey: string | undefined;
+  }
+}
+
+/** Paths reachable without an API key. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
+  "/healthz",
+  "/readyz",
+  "/v2/health/live",
+  "/v2/health/ready",
+]);
+
+/**
+ * Whether a request's URL is a public path. By path rather than by matched route (req.routeOptions builds
+ * an object on every read): a URL that only routes to a public route after decoding is asked for a key,
+ * never the other way round.
+ */
+export function isPublic(url: string): boolean {
+  const query = url.indexOf("?");
+  return PUBLIC_PATHS.has(query < 0 ? url : url.slice(0, query));
+}
+
+export const UNAUTHORIZED = "missing or invalid API key: send Authorization: Bearer <key>";
+
+export const apiKeyAuth: FastifyPluginCallback<{ keys: ApiKeys }> = fp<{ keys: ApiKeys }>(
+  (app, { keys }, done) => {
+    // Declared, so every request object has the same shape whether or not it carries a key.
+    app.decorateRequest("apiKey", undefined);
+    if (keys.enabled) {
+      app.addHook("onRequest", (req, reply, next) => {
+        if (isPublic(req.url)) return next();
+        const key = keys.check(req.headers.authorization);
+        if (!key) {
+          reply.header("www-authenticate", 'Bearer realm="lgbm"');
+          return next(new HttpError(401, UNAUTHORIZED, "ERR_UNAUTHORIZED"));
+        }
+        req.apiKey = key;
+        next();
+      });
+    }
+    done();
+  },
+  { name: "api-key-auth" },
+);

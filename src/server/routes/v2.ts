@@ -1,0 +1,134 @@
+/**
+ * The Open Inference Protocol (KServe V2) over REST, registered under /v2: health, server and model
+ * metadata, inference (JSON and Triton's binary tensor data extension), and the model repository
+ * extension (index, load, unload). Errors are the protocol's `{ "error": "..." }`, from this plugin's
+ * own error and not-found handlers. The inference itself is shared with gRPC (../inference/).
+ */
+import type { FastifyError, FastifyPluginCallback } from "fastify";
+import type { Logger } from "pino";
+import { ValidationError } from "../../errors.js";
+import { clientMessage, logInternal, statusOf } from "../http/errors.js";
+import { infer } from "../inference/infer.js";
+import { modelMetadata, serverMetadata } from "../inference/metadata.js";
+import { InferenceError } from "../inference/tensors.js";
+import type { Predictions } from "../predictions.js";
+import { type ModelRepository, scanRepository } from "../registry.js";
+import { v2RouteSchemas as S } from "../schemas/v2.js";
+import {
+  addInferBodyParser,
+  binaryOutputs,
+  decodeInputs,
+  inferReply,
+  type V2RequestBody,
+} from "./v2-binary.js";
+
+export interface V2RoutesOptions {
+  repo: ModelRepository;
+  predictions: Predictions;
+  logger: Logger;
+  isShuttingDown: () => boolean;
+}
+
+type P = { Params: { name: string; version?: string } };
+
+export const EXTENSIONS = ["binary_tensor_data", "model_repository"];
+
+export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done) => {
+  const { repo, predictions, logger } = opts;
+
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    if (err instanceof ValidationError) return reply.code(400).send({ error: err.message });
+    if (err instanceof InferenceError) return reply.code(err.status).send({ error: err.message });
+    const status = statusOf(err);
+    if (status < 500) return reply.code(status).send({ error: clientMessage(err) });
+    logInternal(logger, req, err);
+    return reply.code(500).send({ error: `internal server error (request id ${req.id})` });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}` });
+  });
+  addInferBodyParser(app);
+
+  app.get("", { schema: S.server }, async () => serverMetadata(EXTENSIONS));
+  app.get("/health/live", { schema: S.live }, async () => ({ live: true }));
+  app.get("/health/ready", { schema: S.ready }, async (_req, reply) => {
+    const ready = repo.ready && !opts.isShuttingDown();
+    reply.code(ready ? 200 : 503);
+    return { ready };
+  });
+
+  for (const version of [false, true]) {
+    const base = version ? "/models/:name/versions/:version" : "/models/:name";
+    app.get<P>(base, { schema: S.modelMetadata(version) }, async (req) => {
+      const { name } = req.params;
+      const entry = repo.get(name, req.params.version);
+      if (!entry) throw notFound(name, req.params.version);
+      return modelMetadata(name, repo.versions(name), entry.model);
+    });
+    app.get<P>(`${base}/ready`, { schema: S.modelReady(version) }, async (req) => {
+      if (!repo.get(req.params.name, req.params.version)) throw notFound(req.params.name, req.params.version);
+      return { name: req.params.name, ready: true };
+    });
+    app.post<P & { Body: V2RequestBody }>(
+      `${base}/infer`,
+      { schema: S.infer(version) },
+      async (req, reply) => {
+        const t0 = performance.now();
+        const body = req.body;
+        const res = await infer(
+          repo,
+          req.params.name,
+          req.params.version,
+          { id: body.id, inputs: decodeInputs(body), outputs: body.outputs?.map((o) => o.name) },
+          { predictions, requestId: req.id, route: "infer", t0 },
+        );
+        return inferReply(reply, res, binaryOutputs(body));
+      },
+    );
+  }
+
+  app.post<{ Body: { ready?: boolean } | undefined }>(
+    "/repository/index",
+    { schema: S.index },
+    async (req) => {
+      const onDisk = (() => {
+        try {
+          return scanRepository(repo.root);
+        } catch {
+          return [];
+        }
+      })();
+      const index = onDisk.map((l) =>
+        repo.get(l.name, l.version)
+          ? { name: l.name, version: l.version, state: "READY", reason: "" }
+          : { name: l.name, version: l.version, state: "UNAVAILABLE", reason: "not loaded" },
+      );
+      return req.body?.ready === true ? index.filter((m) => m.state === "READY") : index;
+    },
+  );
+
+  app.post<P>("/repository/models/:name/load", { schema: S.load }, async (req) => {
+    const { loaded, failed } = await repo.reload(req.params.name);
+    if (failed.length > 0) {
+      throw new InferenceError(
+        `reload failed, the previous model keeps serving: ${failed.map((f) => `${f.model}: ${f.error}`).join("; ")}`,
+      );
+    }
+    return { name: req.params.name, loaded };
+  });
+
+  app.post<P>("/repository/models/:name/unload", { schema: S.unload }, async (req) => {
+    if (!repo.unload(req.params.name)) throw notFound(req.params.name);
+    return { name: req.params.name, unloaded: true };
+  });
+  done();
+};
+
+function notFound(name: string, version?: string): InferenceError {
+  return new InferenceError(
+    version === undefined
+      ? `model ${JSON.stringify(name)} not found`
+      : `model ${JSON.stringify(name)} version ${JSON.stringify(version)} not found`,
+    404,
+  );
+}

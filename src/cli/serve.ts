@@ -9,13 +9,17 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description(
-      "Serve a model bundle (or a folder of bundles) over HTTP: /predict, KServe V2, docs, metrics",
+      "Serve a model bundle (or a folder of bundles) over HTTP (/predict, KServe V2, docs, metrics) and gRPC",
     )
     .argument("<path>", "bundle folder (model.txt + spec.json), model.txt, or a repository of bundles")
     .option("-p, --port <port>", "port (LGBM_PORT; default 8000; 0 picks a free one)")
     .option(
       "-H, --host <host>",
       "interface to listen on (LGBM_HOST; default 127.0.0.1; 0.0.0.0 in containers)",
+    )
+    .option(
+      "--grpc-port <port>",
+      "also serve the Open Inference Protocol over gRPC on this port (LGBM_GRPC_PORT; default 0: off; KServe uses 8081, Triton 8001)",
     )
     .option("-w, --workers <n>", "server processes sharing the port (LGBM_WORKERS; default 1)")
     .option("--profile <name>", "development | test | acceptance | production (LGBM_PROFILE)")

@@ -11,8 +11,8 @@
  *
  *   const drift = new DriftRegistry();
  *   await app.register(driftPlugin, { drift, registry: metrics.registry });
- *   // where predictions are logged:
- *   drift.observe(entry.name, entry.served.model.spec, records, results);
+ *   // where predictions are logged (the server's Predictions):
+ *   drift.observe(entry.name, entry.model.spec, records, results);
  */
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import client from "prom-client";
@@ -81,22 +81,120 @@ export const driftPlugin: FastifyPluginAsync<DriftPluginOptions> = async (app: F
     feeds.delete(drift);
   });
 
-  app.get(`${prefix}/drift`, async () => ({ models: drift.reports() }));
+  app.get(`${prefix}/drift`, { schema: driftSchema }, async () => ({ models: drift.reports() }));
 
-  app.get<{ Params: { model: string } }>(`${prefix}/drift/:model`, async (req, reply) => {
-    const m = drift.get(req.params.model);
-    if (!m) {
-      reply.code(404);
-      return {
-        error: `no drift data for model ${JSON.stringify(req.params.model)}: unknown model, no prediction yet, or its spec.json has no reference statistics`,
-        code: "ERR_NOT_FOUND",
-      };
-    }
-    return m.report();
-  });
+  app.get<{ Params: { model: string } }>(
+    `${prefix}/drift/:model`,
+    { schema: modelDriftSchema },
+    async (req, reply) => {
+      const m = drift.get(req.params.model);
+      if (!m) {
+        reply.code(404);
+        return {
+          error: `no drift data for model ${JSON.stringify(req.params.model)}: unknown model, no prediction yet, or its spec.json has no reference statistics`,
+          code: "ERR_NOT_FOUND",
+        };
+      }
+      return m.report();
+    },
+  );
 };
 
 export { DriftRegistry };
+
+const quantity = {
+  type: "object",
+  required: [
+    "name",
+    "kind",
+    "psi",
+    "flag",
+    "count",
+    "unknownShare",
+    "missingShare",
+    "referenceMissingShare",
+    "bins",
+  ],
+  properties: {
+    name: { type: "string" },
+    kind: { type: "string", enum: ["numeric", "category"] },
+    psi: { type: "number", description: "Population stability index against the reference" },
+    flag: { type: "string", enum: ["ok", "warn", "drift"] },
+    ks: { type: "number", description: "Binned KS statistic (numeric fields)" },
+    count: { type: "integer", description: "Live values counted" },
+    unknownShare: { type: "number" },
+    missingShare: { type: "number" },
+    referenceMissingShare: { type: "number" },
+    bins: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["label", "reference", "live"],
+        properties: { label: { type: "string" }, reference: { type: "number" }, live: { type: "number" } },
+      },
+    },
+  },
+};
+
+/** One model's drift report (DriftReport in report.ts). */
+const report = {
+  type: "object",
+  required: ["generatedAt", "rows", "thresholds", "summary", "fields", "reference"],
+  properties: {
+    generatedAt: { type: "string", format: "date-time" },
+    rows: { type: "integer", description: "Live records in the rolling window" },
+    thresholds: {
+      type: "object",
+      required: ["warn", "drift", "minCount"],
+      properties: { warn: { type: "number" }, drift: { type: "number" }, minCount: { type: "integer" } },
+    },
+    summary: {
+      type: "object",
+      required: ["fields", "ok", "warn", "drift"],
+      properties: {
+        fields: { type: "integer" },
+        ok: { type: "integer" },
+        warn: { type: "integer" },
+        drift: { type: "integer" },
+        worst: { type: "string" },
+        worstPsi: { type: "number" },
+      },
+    },
+    fields: { type: "array", items: quantity, description: "Worst first" },
+    prediction: quantity,
+    reference: {
+      type: "object",
+      properties: { source: { type: "string" }, rows: { type: "integer" } },
+    },
+  },
+};
+
+const driftSchema = {
+  tags: ["drift"],
+  summary: "Input drift of every model",
+  response: {
+    200: {
+      type: "object",
+      required: ["models"],
+      properties: { models: { type: "object", additionalProperties: report, description: "By model name" } },
+    },
+  },
+};
+
+const modelDriftSchema = {
+  tags: ["drift"],
+  summary: "Input drift of one model",
+  params: { type: "object", required: ["model"], properties: { model: { type: "string" } } },
+  response: {
+    200: report,
+    404: {
+      description: "No drift data for this model",
+      type: "object",
+      required: ["error"],
+      properties: { error: { type: "string" }, code: { type: "string" } },
+    },
+  },
+};
 
 /**
  * Registers the plugin on `app` with a new DriftRegistry and returns it: the server's one-line wiring

@@ -74,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(headers.ServerResponse ? { http: { ServerResponse: headers.ServerResponse } } : {}),
     return503OnClosing: true,
     forceCloseConnections: "idle",
-    ajv: { customOptions: { coerceTypes: false } },
+    ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
 
   if (deps.onRoute) app.addHook("onRoute", deps.onRoute);

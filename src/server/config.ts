@@ -15,6 +15,8 @@ export interface ServerConfig {
   modelPath: string;
   host: string;
   port: number;
+  /** The Open Inference Protocol over gRPC on this port; 0: off (KServe's convention is 8081, Triton's 8001). */
+  grpcPort: number;
   workers: number;
   engine: "auto" | "native" | "js";
   logLevel: LevelWithSilent;
@@ -104,6 +106,7 @@ export const PROFILE_DEFAULTS: Record<Profile, ProfileDefaults> = {
 export interface ServeFlags {
   profile?: string;
   port?: string | number;
+  grpcPort?: string | number;
   host?: string;
   workers?: string | number;
   engine?: string;
@@ -236,6 +239,7 @@ export function resolveConfig(
     modelPath,
     host: flags.host ?? env.LGBM_HOST ?? "127.0.0.1",
     port: pick(int("port", flags.port, 0), int("LGBM_PORT", env.LGBM_PORT ?? env.PORT, 0)) ?? 8000,
+    grpcPort: pick(int("grpc-port", flags.grpcPort, 0), int("LGBM_GRPC_PORT", env.LGBM_GRPC_PORT, 0)) ?? 0,
     workers: pick(int("workers", flags.workers, 1), int("LGBM_WORKERS", env.LGBM_WORKERS, 1)) ?? 1,
     engine,
     logLevel,

@@ -29,6 +29,10 @@ export class Metrics {
   readonly batchRows: FastHistogram;
   /** Labels: model, route. */
   readonly requestRows: FastHistogram;
+  /** Labels: method, code (gRPC status name). */
+  readonly grpcRequests: FastCounter;
+  /** Labels: method, code. */
+  readonly grpcLatency: FastHistogram;
   readonly modelLoadSeconds: client.Gauge<"model" | "version">;
   readonly modelInfo: client.Gauge<"model" | "version" | "engine" | "objective" | "sha256">;
   readonly reloads: client.Counter<"model" | "result">;
@@ -47,6 +51,19 @@ export class Metrics {
       "lgbm_http_request_duration_seconds",
       "HTTP request latency by method, route and status code",
       ["method", "route", "status"],
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    );
+    this.grpcRequests = new FastCounter(
+      "lgbm_grpc_requests_total",
+      "gRPC calls by method and status code",
+      ["method", "code"],
+      registers,
+    );
+    this.grpcLatency = new FastHistogram(
+      "lgbm_grpc_request_duration_seconds",
+      "gRPC call latency by method and status code",
+      ["method", "code"],
       [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     );

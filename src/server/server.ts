@@ -10,6 +10,7 @@ import { DriftRegistry } from "../drift/monitor.js";
 import { setLogger } from "../logger.js";
 import { type AppDeps, buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
+import { type RunningGrpcServer, startGrpcServer } from "./grpc/server.js";
 import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { PredictionLog } from "./prediction-log.js";
@@ -22,6 +23,8 @@ export interface RunningServer {
   logger: Logger;
   /** The port actually bound (useful with port 0). */
   port: number;
+  /** The gRPC port, when --grpc-port is set. */
+  grpcPort?: number;
   url: string;
   /** Graceful shutdown; resolves when everything is flushed. */
   close(): Promise<void>;
@@ -107,12 +110,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     onRoute: options.onRoute,
   });
   await app.listen({ host: config.host, port: config.port });
+  let grpc: RunningGrpcServer | undefined;
+  if (config.grpcPort > 0) {
+    try {
+      grpc = await startGrpcServer({ config, repo, metrics, logger, predictions, isShuttingDown });
+    } catch (err) {
+      await app.close();
+      await repo.close();
+      throw err;
+    }
+  }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   logger.info(
     {
       host: config.host,
       port,
+      ...(grpc ? { grpcPort: grpc.port } : {}),
       profile: config.profile,
       microbatch: config.microbatch,
       auth: config.authRequired,
@@ -134,7 +148,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const idle = setInterval(() => app.server.closeIdleConnections(), 25);
       idle.unref();
       try {
-        await app.close();
+        await Promise.all([app.close(), grpc?.close()]);
         await repo.close();
       } finally {
         clearTimeout(timer);
@@ -176,7 +190,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
   }
 
-  return { app, repo, logger, port, url: `http://${config.host}:${port}`, close, reload };
+  return {
+    app,
+    repo,
+    logger,
+    port,
+    grpcPort: grpc?.port,
+    url: `http://${config.host}:${port}`,
+    close,
+    reload,
+  };
 }
 
 /** With --workers, each worker appends (and rotates) its own prediction log: predictions.jsonl → predictions.worker-1.jsonl. */

@@ -31,29 +31,15 @@ export interface V2RequestBody {
   [BINARY]?: Buffer;
 }
 
-const CONTENT_TYPES = new Set(["application/json", "application/octet-stream"]);
-
 /**
- * The V2 routes' body parser: JSON (with or without a content type: tritonclient sends none), or JSON
- * followed by binary tensor data. Any other content type is 415.
+ * The V2 routes' body parser: the inference JSON, or the JSON followed by binary tensor data, whatever
+ * the content type says (tritonclient sends none, curl -d sends a form's; the protocol defines the
+ * body, as Triton and KServe's own servers read it).
  */
 export function addInferBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
-    const type = req.headers["content-type"];
-    const media = type?.split(";")[0].trim().toLowerCase();
-    if (media !== undefined && media !== "" && !CONTENT_TYPES.has(media)) {
-      done(
-        new HttpError(
-          415,
-          `unsupported content type ${JSON.stringify(type)}: send application/json or application/octet-stream`,
-          "FST_ERR_CTP_INVALID_MEDIA_TYPE",
-        ),
-        undefined,
-      );
-      return;
-    }
     const buf = body as Buffer;
     const given = req.headers[HEADER_LENGTH];
     if (given === undefined) {

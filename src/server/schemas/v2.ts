@@ -159,11 +159,9 @@ const v2Errors = (...statuses: number[]) =>
                 ? "No such model (or version)"
                 : s === 413
                   ? "Body over the size limit"
-                  : s === 415
-                    ? "Content type other than application/json or application/octet-stream"
-                    : s === 429
-                      ? "Rate limit exceeded"
-                      : "Internal error; the request id is in the server log",
+                  : s === 429
+                    ? "Rate limit exceeded"
+                    : "Internal error; the request id is in the server log",
         $ref: "V2Error#",
       },
     ]),
@@ -252,7 +250,7 @@ export const v2RouteSchemas = {
           },
         },
       },
-      ...v2Errors(400, 401, 404, 413, 415, 429, 500),
+      ...v2Errors(400, 401, 404, 413, 429, 500),
     },
   }),
   index: {

@@ -226,17 +226,22 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
 describe("KServe manifests (deploy/kserve)", () => {
   const runtime = load(join(root, "kserve/servingruntime.yaml"))[0];
   const isvc = load(join(root, "kserve/inferenceservice.yaml"))[0];
+  const grpcIsvc = load(join(root, "kserve/inferenceservice-grpc.yaml"))[0];
 
-  it("the ServingRuntime runs lgbm serve /mnt/models on 8080 with the V2 protocol", () => {
+  it("the ServingRuntime runs lgbm serve /mnt/models: V2 REST on 8080, V2 gRPC on 8081", () => {
     expect(runtime).toMatchObject({ apiVersion: "serving.kserve.io/v1alpha1", kind: "ServingRuntime" });
-    expect(runtime.spec.protocolVersions).toContain("v2");
+    expect(runtime.spec.protocolVersions).toEqual(["v2", "grpc-v2"]);
     const [c] = runtime.spec.containers;
     expect(c.name).toBe("kserve-container");
     new Container(c).validate();
     expect([...c.command, ...c.args].join(" ")).toMatch(
       /^node \/app\/bin\/lgbm\.js serve \/mnt\/models --port 8080\b/,
     );
-    expect(c.ports[0].containerPort).toBe(8080);
+    expect(c.args.join(" ")).toMatch(/--grpc-port 8081\b/);
+    expect(c.ports).toEqual([
+      { containerPort: 8080, name: "http1", protocol: "TCP" },
+      { containerPort: 8081, name: "h2c", protocol: "TCP" },
+    ]);
     expect(c.readinessProbe.httpGet).toMatchObject({ path: "/v2/health/ready", port: 8080 });
     expect(c.livenessProbe.httpGet).toMatchObject({ path: "/v2/health/live", port: 8080 });
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
@@ -251,5 +256,17 @@ describe("KServe manifests (deploy/kserve)", () => {
     expect(runtime.spec.supportedModelFormats.map((f: Obj) => f.name)).toContain(m.modelFormat.name);
     expect(m.storageUri).toMatch(/^(pvc|s3|gs|https?):\/\//);
     expect(existsSync(join(import.meta.dirname, "../models", isvc.metadata.name, "model.txt"))).toBe(true);
+  });
+
+  it("the gRPC InferenceService speaks grpc-v2 on the runtime's h2c port", () => {
+    expect(grpcIsvc).toMatchObject({ apiVersion: "serving.kserve.io/v1beta1", kind: "InferenceService" });
+    const m = grpcIsvc.spec.predictor.model;
+    expect(m.runtime).toBe(runtime.metadata.name);
+    expect(m.protocolVersion).toBe("grpc-v2");
+    expect(runtime.spec.protocolVersions).toContain(m.protocolVersion);
+    const [h2c] = m.ports;
+    expect(h2c).toEqual({ name: "h2c", containerPort: 8081, protocol: "TCP" });
+    expect(runtime.spec.containers[0].ports).toContainEqual(h2c);
+    expect(m.storageUri).toBe(isvc.spec.predictor.model.storageUri);
   });
 });

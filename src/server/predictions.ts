@@ -27,23 +27,27 @@ export class Predictions {
 
   /**
    * The results of one request's records: named records or columns (drift sees their fields), or
-   * encoded feature rows (`{ features: [...] }` in the log; no named fields for drift).
+   * encoded feature rows (`{ features: [...] }` in the log, made only when there is a log; no named
+   * fields for drift).
    */
   many(
     entry: ModelEntry,
     requestId: string,
     route: PredictionRoute,
-    input: readonly InputRecord[] | ColumnarInput | { features: number[] }[],
+    input: readonly InputRecord[] | ColumnarInput | (() => { features: number[] }[]),
     results: readonly PredictionResult[],
     t0: number,
-    named = true,
   ): void {
     entry.rows[route].observe(results.length);
     entry.predictions.count(results as Result[]);
+    if (typeof input === "function") {
+      this.log?.write(input(), results as unknown[], this.#meta(entry, requestId, route, t0));
+      return;
+    }
     const records = Array.isArray(input)
       ? (input as readonly unknown[])
       : columnsToRecords(input as ColumnarInput, results.length);
-    if (named) this.drift.observe(entry.name, entry.model.spec, records, results);
+    this.drift.observe(entry.name, entry.model.spec, records, results);
     this.log?.write(records as unknown[], results as unknown[], this.#meta(entry, requestId, route, t0));
   }
 

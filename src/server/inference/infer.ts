@@ -61,7 +61,7 @@ export async function infer(
   const entry = repo.acquire(entryOf(repo, name, version));
   try {
     const outputs = requestedOutputs(entry, request.outputs);
-    const { data, nrow, input, named } = encodeInputs(entry, request.inputs);
+    const { data, nrow, input } = encodeInputs(entry, request.inputs);
     const tensors: OutputTensor[] = [];
     let results: PredictionResult[] | undefined;
     for (const out of outputs) {
@@ -72,7 +72,7 @@ export async function infer(
         tensors.push(await matrixTensor(entry, out, data, nrow));
       }
     }
-    if (results) ctx.predictions.many(entry, ctx.requestId, ctx.route, input, results, ctx.t0, named);
+    if (results) ctx.predictions.many(entry, ctx.requestId, ctx.route, input, results, ctx.t0);
     else ctx.predictions.rows(entry, ctx.route, nrow);
     return {
       model_name: entry.name,
@@ -105,10 +105,8 @@ function requestedOutputs(entry: ModelEntry, requested: string[] | undefined): O
 interface Encoded {
   data: Float64Array;
   nrow: number;
-  /** What the prediction log records as the request's input. */
-  input: ColumnarInput | { features: number[] }[];
-  /** The input has the model's named fields (drift monitoring needs them). */
-  named: boolean;
+  /** What the prediction log records as the request's input (feature rows made only if it is asked). */
+  input: ColumnarInput | (() => { features: number[] }[]);
 }
 
 function encodeInputs(entry: ModelEntry, inputs: InputTensor[]): Encoded {
@@ -154,7 +152,7 @@ function encodeInputs(entry: ModelEntry, inputs: InputTensor[]): Encoded {
   }
   try {
     const { data, nrow } = model.encode(columns);
-    return { data, nrow, input: columns, named: true };
+    return { data, nrow, input: columns };
   } catch (err) {
     if (err instanceof ValidationError) throw new InferenceError(err.message);
     throw err;
@@ -172,10 +170,9 @@ function featureMatrix(t: InputTensor, nf: number): Encoded {
     const v = t.values[i];
     data[i] = v === null ? Number.NaN : typeof v === "boolean" ? Number(v) : (v as number);
   }
-  const input = Array.from({ length: nrow }, (_, r) => ({
-    features: Array.from(data.subarray(r * nf, (r + 1) * nf)),
-  }));
-  return { data, nrow, input, named: false };
+  const input = () =>
+    Array.from({ length: nrow }, (_, r) => ({ features: Array.from(data.subarray(r * nf, (r + 1) * nf)) }));
+  return { data, nrow, input };
 }
 
 function predictTensor(entry: ModelEntry, results: PredictionResult[]): OutputTensor {

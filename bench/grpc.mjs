@@ -11,7 +11,7 @@
  * Writes bench/results/grpc.json and bench/results/grpc.md.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -85,6 +85,7 @@ async function startServer() {
   return {
     url,
     grpcPort,
+    pid: child.pid,
     stop: () =>
       new Promise((r) => {
         child.once("exit", r);
@@ -191,6 +192,16 @@ function restRound(url, path, body, connections, seconds) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+/** CPU time (user + system, µs) the server process has used so far; undefined off Linux. */
+function cpuMicros(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main() {
   const s = await startServer();
   const client = await grpcClient(s.grpcPort);
@@ -207,20 +218,32 @@ async function main() {
   const rows = [];
   for (const streams of STREAMS) {
     const per = Object.fromEntries(Object.keys(scenarios).map((k) => [k, []]));
+    const cpu = Object.fromEntries(Object.keys(scenarios).map((k) => [k, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = Object.keys(scenarios);
       if (round % 2 === 1) order.reverse();
       for (const name of order) {
+        const c0 = cpuMicros(s.pid);
         const r = await scenarios[name](streams);
+        const c1 = cpuMicros(s.pid);
         if (r.errors) console.log(`${name}: ${r.errors} errors`);
         per[name].push(r.rps);
+        if (c0 !== undefined && c1 !== undefined && r.rps > 0)
+          cpu[name].push(Math.round((c1 - c0) / (r.rps * SECONDS)));
       }
     }
     for (const [name, rps] of Object.entries(per)) {
-      const row = { scenario: name, streams, rounds: ROUNDS, medianRps: median(rps), best: Math.max(...rps) };
+      const row = {
+        scenario: name,
+        streams,
+        rounds: ROUNDS,
+        medianRps: median(rps),
+        best: Math.max(...rps),
+        serverCpuUsPerReq: cpu[name].length ? median(cpu[name]) : undefined,
+      };
       rows.push(row);
       console.log(
-        `${name.padEnd(40)} ${String(streams).padStart(3)} streams  ${String(row.medianRps).padStart(6)} req/s (median of ${ROUNDS}, best ${row.best})`,
+        `${name.padEnd(40)} ${String(streams).padStart(3)} streams  ${String(row.medianRps).padStart(6)} req/s (median of ${ROUNDS}, best ${row.best}), server CPU ${row.serverCpuUsPerReq ?? "?"} µs/req`,
       );
     }
   }
@@ -244,9 +267,11 @@ async function main() {
     `${date}, ${machine.cpus} × ${machine.cpu}, Node ${machine.node}, bundle \`${bundle}\`, one record a call, outputs predict and predict_proba (REST /predict: its classic answer).`,
     `One server (\`lgbm serve --profile production --grpc-port\`, API keys on); ${ROUNDS} rounds of ${SECONDS} s per cell, alternating; the load generators share the cores.`,
     "",
-    "| scenario | streams / connections | req/s (median) | best |",
-    "| --- | ---: | ---: | ---: |",
-    ...rows.map((r) => `| ${r.scenario} | ${r.streams} | ${r.medianRps} | ${r.best} |`),
+    "| scenario | streams / connections | req/s (median) | best | server CPU µs/req (median) |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...rows.map(
+      (r) => `| ${r.scenario} | ${r.streams} | ${r.medianRps} | ${r.best} | ${r.serverCpuUsPerReq ?? ""} |`,
+    ),
     "",
   ].join("\n");
   writeFileSync(join(ROOT, "bench/results/grpc.md"), md);

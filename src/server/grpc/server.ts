@@ -16,10 +16,11 @@ import { UNAUTHORIZED } from "../http/auth.js";
 import { requestIdOf } from "../http/request-id.js";
 import { entryOf, infer } from "../inference/infer.js";
 import { modelMetadata, serverMetadata } from "../inference/metadata.js";
+import { LoadError, loadModel, repositoryIndex } from "../inference/repository.js";
 import { InferenceError } from "../inference/tensors.js";
 import type { Metrics } from "../metrics.js";
 import type { Predictions } from "../predictions.js";
-import { type ModelRepository, scanRepository } from "../registry.js";
+import type { ModelRepository } from "../registry.js";
 import { type Contents, decodeInputs, toContents, toRaw, type WireInput } from "./contents.js";
 import { inferenceService } from "./proto.js";
 
@@ -187,30 +188,9 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpcServer
         raw_output_contents: useRaw ? res.outputs.map(toRaw) : [],
       };
     },
-    RepositoryIndex: (req) => {
-      let onDisk: { name: string; version: string }[] = [];
-      try {
-        onDisk = scanRepository(repo.root);
-      } catch {
-        // nothing on disk: an empty index
-      }
-      const models = onDisk.map((l) =>
-        repo.get(l.name, l.version)
-          ? { name: l.name, version: l.version, state: "READY", reason: "" }
-          : { name: l.name, version: l.version, state: "UNAVAILABLE", reason: "not loaded" },
-      );
-      return { models: req.ready === true ? models.filter((m) => m.state === "READY") : models };
-    },
+    RepositoryIndex: (req) => ({ models: repositoryIndex(repo, req.ready === true) }),
     RepositoryModelLoad: async (req) => {
-      const name = repositoryModelName(req);
-      const { failed } = await repo.reload(name);
-      if (failed.length > 0) {
-        const unknown = failed.length === 1 && failed[0].error.startsWith("no model named");
-        throw new CallError(
-          unknown ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION,
-          `reload failed, the previous model keeps serving: ${failed.map((f) => `${f.model}: ${f.error}`).join("; ")}`,
-        );
-      }
+      await loadModel(repo, repositoryModelName(req));
       return {};
     },
     RepositoryModelUnload: (req) => {
@@ -266,6 +246,12 @@ function repositoryModelName(req: Record<string, unknown>): string {
 
 function statusOf(err: unknown, requestId: string): { code: grpc.status; message: string } {
   if (err instanceof CallError) return { code: err.code, message: err.message };
+  if (err instanceof LoadError) {
+    return {
+      code: err.unknown ? grpc.status.NOT_FOUND : grpc.status.FAILED_PRECONDITION,
+      message: err.message,
+    };
+  }
   if (err instanceof InferenceError) {
     return {
       code: err.status === 404 ? grpc.status.NOT_FOUND : grpc.status.INVALID_ARGUMENT,

@@ -8,11 +8,12 @@ import type { FastifyError, FastifyPluginCallback } from "fastify";
 import type { Logger } from "pino";
 import { ValidationError } from "../../errors.js";
 import { clientMessage, logInternal, statusOf } from "../http/errors.js";
-import { infer } from "../inference/infer.js";
+import { entryOf, infer } from "../inference/infer.js";
 import { modelMetadata, serverMetadata } from "../inference/metadata.js";
+import { loadModel, repositoryIndex } from "../inference/repository.js";
 import { InferenceError } from "../inference/tensors.js";
 import type { Predictions } from "../predictions.js";
-import { type ModelRepository, scanRepository } from "../registry.js";
+import type { ModelRepository } from "../registry.js";
 import { v2RouteSchemas as S } from "../schemas/v2.js";
 import {
   addInferBodyParser,
@@ -60,13 +61,11 @@ export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done
   for (const version of [false, true]) {
     const base = version ? "/models/:name/versions/:version" : "/models/:name";
     app.get<P>(base, { schema: S.modelMetadata(version) }, async (req) => {
-      const { name } = req.params;
-      const entry = repo.get(name, req.params.version);
-      if (!entry) throw notFound(name, req.params.version);
-      return modelMetadata(name, repo.versions(name), entry.model);
+      const entry = entryOf(repo, req.params.name, req.params.version);
+      return modelMetadata(entry.name, repo.versions(entry.name), entry.model);
     });
     app.get<P>(`${base}/ready`, { schema: S.modelReady(version) }, async (req) => {
-      if (!repo.get(req.params.name, req.params.version)) throw notFound(req.params.name, req.params.version);
+      entryOf(repo, req.params.name, req.params.version);
       return { name: req.params.name, ready: true };
     });
     app.post<P & { Body: V2RequestBody }>(
@@ -87,48 +86,20 @@ export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done
     );
   }
 
-  app.post<{ Body: { ready?: boolean } | undefined }>(
-    "/repository/index",
-    { schema: S.index },
-    async (req) => {
-      const onDisk = (() => {
-        try {
-          return scanRepository(repo.root);
-        } catch {
-          return [];
-        }
-      })();
-      const index = onDisk.map((l) =>
-        repo.get(l.name, l.version)
-          ? { name: l.name, version: l.version, state: "READY", reason: "" }
-          : { name: l.name, version: l.version, state: "UNAVAILABLE", reason: "not loaded" },
-      );
-      return req.body?.ready === true ? index.filter((m) => m.state === "READY") : index;
-    },
+  app.post<{ Body: { ready?: boolean } | undefined }>("/repository/index", { schema: S.index }, async (req) =>
+    repositoryIndex(repo, req.body?.ready === true),
   );
 
-  app.post<P>("/repository/models/:name/load", { schema: S.load }, async (req) => {
-    const { loaded, failed } = await repo.reload(req.params.name);
-    if (failed.length > 0) {
-      throw new InferenceError(
-        `reload failed, the previous model keeps serving: ${failed.map((f) => `${f.model}: ${f.error}`).join("; ")}`,
-      );
-    }
-    return { name: req.params.name, loaded };
-  });
+  app.post<P>("/repository/models/:name/load", { schema: S.load }, async (req) => ({
+    name: req.params.name,
+    loaded: await loadModel(repo, req.params.name),
+  }));
 
   app.post<P>("/repository/models/:name/unload", { schema: S.unload }, async (req) => {
-    if (!repo.unload(req.params.name)) throw notFound(req.params.name);
+    if (!repo.unload(req.params.name)) {
+      throw new InferenceError(`model ${JSON.stringify(req.params.name)} is not loaded`, 404);
+    }
     return { name: req.params.name, unloaded: true };
   });
   done();
 };
-
-function notFound(name: string, version?: string): InferenceError {
-  return new InferenceError(
-    version === undefined
-      ? `model ${JSON.stringify(name)} not found`
-      : `model ${JSON.stringify(name)} version ${JSON.stringify(version)} not found`,
-    404,
-  );
-}

@@ -7,9 +7,9 @@
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { stringify } from "csv-stringify/sync";
+import type { PredictionResult } from "../bundle/output.js";
 import { cellReader } from "../csv/cell.js";
 import { CSV_OPTIONS } from "../csv/options.js";
-import type { PredictionResult } from "../bundle/output.js";
 import { ValidationError } from "../errors.js";
 import type { Model } from "../model.js";
 import type { MatrixChunk } from "./csv-matrix.js";

@@ -66,7 +66,7 @@ export interface InputTensor {
   name: string;
   datatype: Datatype;
   shape: number[];
-  /** number (NaN for a JSON null in a floating-point tensor), boolean (BOOL) or string (BYTES). */
+  /** number, boolean (BOOL) or string (BYTES); a JSON null (missing) is NaN in floating-point tensors, else null. */
   values: ArrayLike<unknown>;
 }
 
@@ -111,6 +111,10 @@ function checkCount(name: string, shape: readonly number[], got: number): void {
 
 /** One value of a numeric or BOOL tensor, checked against its datatype. */
 function checked(name: string, datatype: Datatype, v: unknown, i: number): unknown {
+  if (v === null) {
+    // A missing value (JSON has no other way to say it): NaN in a floating-point tensor.
+    return datatype === "FP32" || datatype === "FP64" || datatype === "FP16" ? Number.NaN : null;
+  }
   if (datatype === "BOOL") {
     if (typeof v === "boolean") return v;
   } else if (datatype === "BYTES") {
@@ -119,8 +123,6 @@ function checked(name: string, datatype: Datatype, v: unknown, i: number): unkno
     const range = INT_RANGE[datatype];
     if (range === undefined) return datatype === "FP32" ? Math.fround(v) : v;
     if (Number.isInteger(v) && v >= range[0] && v <= range[1]) return v;
-  } else if (v === null && (datatype === "FP32" || datatype === "FP64")) {
-    return Number.NaN; // a missing value
   }
   const expected =
     datatype === "BOOL"
@@ -129,7 +131,7 @@ function checked(name: string, datatype: Datatype, v: unknown, i: number): unkno
         ? "a string"
         : INT_RANGE[datatype]
           ? `an integer in ${INT_RANGE[datatype]?.join("..")}`
-          : "a number (or null for a missing value)";
+          : "a number";
   throw new InferenceError(
     `${where(name)}: data[${i}] must be ${expected} (${datatype}), got ${JSON.stringify(v) ?? String(v)}`,
   );

@@ -71,10 +71,10 @@ describe.each(zooNames())("packed-tree kernel on zoo model %s", (name) => {
 describe("packed-tree kernel", () => {
   const c = loadZoo("binary");
 
-  it("is off when the model is not validated (it reuses the validating parse) or when asked", () => {
-    const a = NativeEngine.fromString(c.modelText, { validate: false });
+  it("is on by default, off when asked", () => {
+    const a = NativeEngine.fromString(c.modelText);
     const b = NativeEngine.fromString(c.modelText, { packedTrees: false });
-    expect(a.packedTrees).toBe(false);
+    expect(a.packedTrees).toBe(true);
     expect(b.packedTrees).toBe(false);
     a.dispose();
     b.dispose();

@@ -5,6 +5,7 @@
  *   transformed outputs: within 1e-15 relative (the exp of onnxruntime vs the C library's; a few ulp)
  * Refusals: linear trees, and features a single ONNX input rule cannot serve.
  */
+
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import protobuf from "protobufjs";
@@ -17,6 +18,7 @@ import { exportOnnx } from "../src/engines/onnx/index.js";
 import { ONNX_SCHEMA } from "../src/engines/onnx/onnx-schema.js";
 import { decodeModel } from "../src/engines/onnx/proto.js";
 import { Model } from "../src/model.js";
+import { withTreeSizes } from "./helpers/tree-sizes.js";
 import { firstDifference, loadZooCase, zooNames } from "./helpers/zoo.js";
 
 /** Relative tolerance of transformed outputs (double precision export). */
@@ -230,7 +232,7 @@ describe("exportOnnx refusals", () => {
           .replace(dt1[0], `decision_type=${d1.join(" ")}`);
     }
     const featureNames = /feature_names=(.*)/.exec(text)![1].split(" ");
-    const err = captureError(() => exportOnnx(bad)) as OnnxExportError;
+    const err = captureError(() => exportOnnx(withTreeSizes(bad))) as OnnxExportError;
     expect(err).toBeInstanceOf(OnnxExportError);
     expect(err.feature).toBe(featureNames[Number(f)]);
     expect(err.message).toMatch(/missing type Zero and splits with missing type NaN/);

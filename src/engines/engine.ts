@@ -37,7 +37,9 @@ export interface ModelInfo {
   objectiveLine: string;
 }
 
-export type EngineName = "native" | "js" | "onnx";
+/** Every engine createEngine can build (tests iterate over this list, so a new engine is covered). */
+export const ENGINE_NAMES = ["native", "js", "onnx"] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface Engine {
   readonly name: EngineName;

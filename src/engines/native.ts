@@ -4,13 +4,14 @@
  * LGBM_BoosterPredictForMatSingleRowFast. Raw and normal outputs of single rows, small batches and
  * one-thread calls go through the addon's packed-tree kernel instead (see NativeEngineOptions.packedTrees).
  */
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
 import { buildLayout } from "../model-text/layout.js";
 import { type ParsedModel, parseModel } from "../model-text/parse.js";
 import { transformSpec } from "../model-text/transform.js";
+import { writeModelText } from "../model-text/write.js";
 import {
   flushNativeLogs,
   loadBinding,
@@ -23,22 +24,14 @@ import {
 import { type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
 
 export interface NativeEngineOptions {
-  /** Default threads for batch predictions (default: all cores). */
+  /** Default threads for batch predictions (default: see defaultNumThreads). */
   numThreads?: number;
-  /**
-   * Check the model's structure with the js engine's parser before LightGBM sees it (default true).
-   * LightGBM 4.7 trusts model files: a child index out of range, a cycle or a wrong leaf count makes it
-   * crash or hang (measured here), so a corrupt file must never reach it. Costs about as much as
-   * LightGBM's own parse; pass false only for models you produced yourself.
-   */
-  validate?: boolean;
   /**
    * Raw and normal predictions run on the addon's packed-tree kernel (native/packed_forest.cc) for
    * predictRow, and for predict / predictAsync on up to SMALL_BATCH_ROWS rows or with one thread:
-   * LightGBM's values bit for bit, 1.4-2x faster (default true). It reuses the validating parse, so it
-   * is off when `validate` is false and for engines made from a training booster (fromBooster); models
-   * with linear leaves, leaf and SHAP outputs, iteration ranges and larger threaded batches always go
-   * through LightGBM.
+   * LightGBM's values bit for bit, 1.4-2x faster (default true). Engines made from a training booster
+   * (fromBooster) never use it; models with linear leaves, leaf and SHAP outputs, iteration ranges and
+   * larger threaded batches always go through LightGBM.
    */
   packedTrees?: boolean;
 }
@@ -98,7 +91,8 @@ export class NativeEngine implements Engine {
     if (parsed !== undefined && options.packedTrees !== false) this.packed = packedForest(parsed);
     this.info = call(() => ({
       numFeatures: booster.numFeatures(),
-      featureNames: booster.featureNames(),
+      // A loaded model's names are the parser's (LightGBM read them from the canonical text).
+      featureNames: parsed !== undefined ? parsed.featureNames.slice() : booster.featureNames(),
       numClasses: booster.numClasses(),
       numTreePerIteration: booster.numTreePerIteration(),
       numIterations: booster.currentIteration(),
@@ -107,22 +101,22 @@ export class NativeEngine implements Engine {
     }));
   }
 
-  /** Loads a LightGBM text model file (read and checked natively, then parsed by LightGBM). */
+  /**
+   * Loads a LightGBM text model file. LightGBM never reads the file: the model-text parser checks it
+   * (ModelParseError for anything malformed) and LightGBM loads the canonical text written from the
+   * parse (writeModelText), so no byte of the file can reach LightGBM's own parser.
+   */
   static fromFile(path: string, options: NativeEngineOptions = {}): NativeEngine {
-    const { Booster } = loadBinding();
-    const parsed = options.validate !== false ? parseModel(readFileSync(path, "utf8")) : undefined;
-    const booster = call(() => new Booster("file", path));
-    // The objective line with its parameters is only in the text; the header is small.
-    const objective = parseHeader(readHead(path)).objectiveLine;
-    return new NativeEngine(booster, objective, options, parsed);
+    return NativeEngine.fromString(readFileSync(path, "utf8"), options);
   }
 
   static fromString(text: string, options: NativeEngineOptions = {}): NativeEngine {
     if (typeof text !== "string") throw new TypeError("model text must be a string");
+    const parsed = parseModel(text);
+    const canonical = writeModelText(parsed);
     const { Booster } = loadBinding();
-    const parsed = options.validate !== false ? parseModel(text) : undefined;
-    const booster = call(() => new Booster("string", text));
-    return new NativeEngine(booster, parseHeader(text).objectiveLine, options, parsed);
+    const booster = call(() => new Booster("string", canonical));
+    return new NativeEngine(booster, parsed.objectiveLine, options, parsed);
   }
 
   /** Wraps a booster made by training; the engine takes ownership. */
@@ -363,17 +357,4 @@ function checkThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 1024)
     throw new RangeError(`numThreads must be an integer >= 1, got ${n}`);
   return n;
-}
-
-/** The model file's header (up to the first tree), without reading the whole file. */
-function readHead(path: string): string {
-  // Headers are a few KB; 1 MB covers models with tens of thousands of feature names.
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).toString("utf8");
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -5,6 +5,12 @@
  * must be a proper binary tree (no out-of-range child, no cycle, no shared or unreachable node).
  * Any problem throws a ModelParseError carrying the 1-based line number.
  *
+ * Bounded: every allocation is proportional to the text (a declared size is checked against the
+ * values actually present before anything is sized by it), no recursion, and trees deeper than
+ * MAX_TREE_DEPTH are refused (every engine's recursive code, LightGBM's TreeSHAP included, stays far
+ * from its stack limit). Everything LightGBM reads from a model is parsed here, so that
+ * writeModelText (write.ts) can hand LightGBM a text it wrote itself (see src/engines/native.ts).
+ *
  * No `node:` imports: this module is part of the browser-safe entry point.
  */
 
@@ -26,8 +32,13 @@ export interface ModelHeader {
   featureInfos: string[];
   /** First word of the objective line ("" when the model has no objective line). */
   objective: string;
-  /** The objective line in full, e.g. "binary sigmoid:1". */
+  /**
+   * The objective line, canonical: the objective and the parameters LightGBM reads back from it
+   * (`sqrt`, `num_class:K`, `sigmoid:S`), e.g. "binary sigmoid:1"; "" without an objective line.
+   */
   objectiveLine: string;
+  /** `monotone_constraints=` of the header (one per feature), when present. */
+  monotoneConstraints: Int8Array | null;
   /** Random forest models: the prediction is the mean of the trees, not the sum. */
   averageOutput: boolean;
   /** From `tree_sizes=`, when present: the number of trees in the model. */
@@ -48,6 +59,11 @@ export interface ParsedTree {
   leafValue: Float64Array;
   leafCount: Float64Array;
   internalCount: Float64Array;
+  /** Fields no prediction reads (importance, JSON dumps); zeros when absent. */
+  splitGain: Float64Array;
+  internalValue: Float64Array;
+  internalWeight: Float64Array;
+  leafWeight: Float64Array;
   catBoundaries: Int32Array;
   catThreshold: Uint32Array;
   isLinear: boolean;
@@ -65,6 +81,11 @@ export interface ParsedModel extends ModelHeader {
   trees: ParsedTree[];
   /** trees.length / numTreePerIteration */
   numIterations: number;
+  /**
+   * A linear-tree model: `[linear_tree: 1]` in the parameters section, or a tree with linear leaves.
+   * LightGBM refuses SHAP contributions for these (it reads the parameter, not the trees).
+   */
+  linearTree: boolean;
 }
 
 const KNOWN_OBJECTIVES = new Set([
@@ -90,11 +111,23 @@ const KNOWN_OBJECTIVES = new Set([
 
 const SUPPORTED_VERSIONS = new Set(["v2", "v3", "v4"]);
 
+/**
+ * Deepest tree accepted (root alone = 0). Recursive tree code runs on the calling thread's stack:
+ * LightGBM's TreeSHAP and leaf-depth pass segfault near depth 130,000 on an 8 MB stack (measured), the
+ * js engine's TreeSHAP throws near 4,000 and onnxruntime segfaults near 20,000. A tree this deep needs
+ * more than a thousand leaves in a chain; TreeSHAP's cost grows with leaves x depth^2 (2 s a row for one
+ * such tree, measured), so the cap also bounds what one small file can cost per contrib row.
+ */
+export const MAX_TREE_DEPTH = 1000;
+
 /** Reads a text line by line without splitting it all at once. */
 class LineReader {
   private pos = 0;
+  private crs = 0;
   /** 1-based number of the line last returned by next(). */
   lineNo = 0;
+  /** Where the line last returned starts, counted as if every line ended with a bare \n. */
+  lineStart = 0;
 
   constructor(private readonly text: string) {}
 
@@ -105,7 +138,11 @@ class LineReader {
     let end = text.indexOf("\n", this.pos);
     if (end < 0) end = text.length;
     let line = text.slice(this.pos, end);
-    if (line.endsWith("\r")) line = line.slice(0, -1);
+    this.lineStart = this.pos - this.crs;
+    if (line.endsWith("\r")) {
+      line = line.slice(0, -1);
+      this.crs++;
+    }
     this.pos = end + 1;
     this.lineNo++;
     return line;
@@ -113,6 +150,16 @@ class LineReader {
 }
 
 const INT_RE = /^[+-]?\d+$/;
+/** Whitespace other than single spaces. */
+const ODD_SPACE_RE = /[^\S ]| {2}/;
+/** True when s holds a C0 control character or DEL: never part of a name LightGBM can read back. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const SPECIAL_RE = /^([+-]?)(inf|infinity|nan|nan\(ind\))$/i;
 
@@ -131,7 +178,13 @@ function parseIntStrict(
 
 /** Decimal doubles as LightGBM writes them ("%.17g"), plus inf / nan spellings; correctly rounded. */
 function parseDoubleStrict(tok: string, what: string, line: number): number {
-  if (FLOAT_RE.test(tok)) return Number(tok);
+  if (FLOAT_RE.test(tok)) {
+    const v = Number(tok);
+    // LightGBM's own reader refuses a literal beyond the double range ("1e400"); so do we.
+    if (!Number.isFinite(v))
+      throw new ModelParseError(`${what}: "${clip(tok)}" is out of the double range`, line);
+    return v;
+  }
   const m = SPECIAL_RE.exec(tok);
   if (m) {
     if (m[2].toLowerCase().startsWith("nan")) return Number.NaN;
@@ -147,7 +200,10 @@ function clip(s: string): string {
 
 function tokens(value: string): string[] {
   const t = value.trim();
-  return t === "" ? [] : t.split(/\s+/);
+  if (t === "") return [];
+  // LightGBM separates values with one space: split on it (much faster than on a regex) unless the line
+  // holds other whitespace or a run of spaces.
+  return ODD_SPACE_RE.test(t) ? t.split(/\s+/) : t.split(" ");
 }
 
 /** Parses the header fields only (cheap: stops at the first `Tree=`). */
@@ -164,6 +220,9 @@ interface HeaderResult {
   /** The `Tree=` line that ended the header, or null when the text ended first. */
   firstTree: string | null;
   firstTreeLine: number;
+  /** `tree_sizes=`: each tree's block length in bytes (as LightGBM wrote it, \n line ends). */
+  treeSizes: number[] | null;
+  treeSizesLine: number;
 }
 
 function readHeader(r: LineReader): HeaderResult {
@@ -241,6 +300,14 @@ function readHeader(r: LineReader): HeaderResult {
       namesEntry.line,
     );
   }
+  for (const name of featureNames) {
+    if (name === "")
+      throw new ModelParseError("feature_names has an empty name (two spaces in a row)", namesEntry.line);
+    // LightGBM ends a line at \r and a C string at NUL: a name holding one would not read back the same.
+    if (hasControl(name)) {
+      throw new ModelParseError(`feature name "${clip(name)}" contains a control character`, namesEntry.line);
+    }
+  }
   const infosEntry = kv.get("feature_infos");
   const featureInfos = infosEntry ? tokens(infosEntry.value) : [];
   if (infosEntry && featureInfos.length !== numFeatures) {
@@ -249,22 +316,36 @@ function readHeader(r: LineReader): HeaderResult {
       infosEntry.line,
     );
   }
+  for (const info of featureInfos) checkFeatureInfo(info, infosEntry!.line);
+  const monoEntry = kv.get("monotone_constraints");
+  let monotoneConstraints: Int8Array | null = null;
+  if (monoEntry) {
+    const t = tokens(monoEntry.value);
+    if (t.length !== numFeatures) {
+      throw new ModelParseError(
+        `monotone_constraints has ${t.length} values, expected ${numFeatures}`,
+        monoEntry.line,
+      );
+    }
+    monotoneConstraints = Int8Array.from(t, (v) =>
+      parseIntStrict(v, "monotone_constraints", monoEntry.line, -1, 1),
+    );
+  }
 
   const objEntry = kv.get("objective");
-  const objectiveLine = objEntry ? objEntry.value.trim() : "";
-  const objective = objectiveLine === "" ? "" : objectiveLine.split(/\s+/)[0];
+  const objectiveText = objEntry ? objEntry.value.trim() : "";
+  const objective = objectiveText === "" ? "" : objectiveText.split(/\s+/)[0];
   if (objEntry && !KNOWN_OBJECTIVES.has(objective)) {
     throw new ModelParseError(`unknown objective "${clip(objective)}"`, objEntry.line);
   }
-  if (objEntry) checkObjectiveParams(objectiveLine, numClass, objEntry.line);
+  const objectiveLine = objEntry ? canonicalObjective(objectiveText, numClass, objEntry.line) : "";
 
   const sizesEntry = kv.get("tree_sizes");
-  let numTrees: number | null = null;
+  let treeSizes: number[] | null = null;
   if (sizesEntry) {
-    const sizes = tokens(sizesEntry.value);
-    for (const s of sizes) parseIntStrict(s, "tree_sizes", sizesEntry.line, 0);
-    numTrees = sizes.length;
+    treeSizes = tokens(sizesEntry.value).map((v) => parseIntStrict(v, "tree_sizes", sizesEntry.line, 0));
   }
+  const numTrees = treeSizes === null ? null : treeSizes.length;
 
   return {
     header: {
@@ -278,32 +359,96 @@ function readHeader(r: LineReader): HeaderResult {
       featureInfos,
       objective,
       objectiveLine,
+      monotoneConstraints,
       averageOutput,
       numTrees,
     },
     firstTree,
     firstTreeLine: r.lineNo,
+    treeSizes,
+    treeSizesLine: sizesEntry?.line ?? 0,
   };
 }
 
-/** Checks the objective's parameters the way LightGBM's objective constructors do. */
-function checkObjectiveParams(objectiveLine: string, numClass: number, line: number): void {
-  const parts = objectiveLine.split(/\s+/).slice(1);
+/**
+ * The objective line with the parameters LightGBM's objective constructors read (the rest they ignore,
+ * and so do we), checked the way those constructors check them: binary and multiclassova need
+ * `sigmoid:S` with S > 0, multiclass and multiclassova need `num_class:K` equal to num_class.
+ */
+function canonicalObjective(objectiveText: string, numClass: number, line: number): string {
+  const [name, ...parts] = objectiveText.split(/\s+/);
+  let sqrt = false;
+  let sigmoid: number | undefined;
+  let objNumClass: number | undefined;
   for (const p of parts) {
+    if (p === "sqrt") {
+      sqrt = true;
+      continue;
+    }
     const colon = p.indexOf(":");
     if (colon < 0) continue;
     const key = p.slice(0, colon);
     const val = p.slice(colon + 1);
     if (key === "sigmoid") {
-      const s = parseDoubleStrict(val, "objective sigmoid", line);
-      if (!(s > 0)) throw new ModelParseError(`objective sigmoid:${val} must be greater than zero`, line);
+      if (sigmoid !== undefined) throw new ModelParseError("objective has sigmoid twice", line);
+      sigmoid = parseDoubleStrict(val, "objective sigmoid", line);
+      if (!(sigmoid > 0))
+        throw new ModelParseError(`objective sigmoid:${clip(val)} must be greater than zero`, line);
     } else if (key === "num_class") {
-      const k = parseIntStrict(val, "objective num_class", line, 1);
-      if (k !== numClass) {
-        throw new ModelParseError(`objective num_class:${k} differs from num_class=${numClass}`, line);
+      if (objNumClass !== undefined) throw new ModelParseError("objective has num_class twice", line);
+      objNumClass = parseIntStrict(val, "objective num_class", line, 1);
+      if (objNumClass !== numClass) {
+        throw new ModelParseError(
+          `objective num_class:${objNumClass} differs from num_class=${numClass}`,
+          line,
+        );
       }
     }
   }
+  const needsSigmoid = name === "binary" || name === "multiclassova";
+  const needsNumClass = name === "multiclass" || name === "multiclassova";
+  if (needsSigmoid && sigmoid === undefined) {
+    throw new ModelParseError(`objective ${name} needs a sigmoid:S parameter`, line);
+  }
+  if (needsNumClass && objNumClass === undefined) {
+    throw new ModelParseError(`objective ${name} needs a num_class:K parameter`, line);
+  }
+  let out = name;
+  if (sqrt) out += " sqrt";
+  if (needsNumClass) out += ` num_class:${objNumClass}`;
+  if (needsSigmoid) out += ` sigmoid:${formatDouble(sigmoid!)}`;
+  return out;
+}
+
+/** One feature_infos entry: "none", "[min:max]" (numerical) or "c1:c2:..." (the categories seen). */
+function checkFeatureInfo(info: string, line: number): void {
+  if (info === "none") return;
+  if (info.startsWith("[") && info.endsWith("]")) {
+    const parts = info.slice(1, -1).split(":");
+    if (parts.length === 2) {
+      for (const p of parts) parseDoubleStrict(p, "feature_infos", line);
+      return;
+    }
+  } else if (/^-?\d+(:-?\d+)*$/.test(info)) {
+    return;
+  }
+  throw new ModelParseError(
+    `feature_infos entry "${clip(info)}" is not none, [min:max] or a category list`,
+    line,
+  );
+}
+
+/**
+ * A double as text that every reader in play parses back to the same double: the shortest string that
+ * round-trips (ECMAScript's Number::toString), -0 with its sign, and LightGBM's spellings of the
+ * non-finite values.
+ */
+export function formatDouble(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (x === Number.POSITIVE_INFINITY) return "inf";
+  if (x === Number.NEGATIVE_INFINITY) return "-inf";
+  if (x === 0 && 1 / x < 0) return "-0";
+  return String(x);
 }
 
 /** Parses a whole LightGBM text model. */
@@ -323,16 +468,20 @@ export function modelInfoOf(model: ParsedModel): ModelInfo {
 export function parseModel(text: string): ParsedModel {
   if (typeof text !== "string") throw new TypeError("model text must be a string");
   const r = new LineReader(stripBom(text));
-  const { header, firstTree } = readHeader(r);
+  const { header, firstTree, treeSizes, treeSizesLine } = readHeader(r);
   const trees: ParsedTree[] = [];
+  /** Where each tree's block starts (lineStart units), and where the trees end. */
+  const starts: number[] = [];
   let line: string | null = firstTree;
   let sawEnd = false;
   while (line !== null) {
     if (line.startsWith("end of trees")) {
       sawEnd = true;
+      starts.push(r.lineStart);
       break;
     }
     if (line.startsWith("Tree=")) {
+      starts.push(r.lineStart);
       const idx = parseIntStrict(line.slice(5).trim(), "Tree index", r.lineNo, 0);
       if (idx !== trees.length) {
         throw new ModelParseError(`expected Tree=${trees.length}, found Tree=${idx}`, r.lineNo);
@@ -346,11 +495,28 @@ export function parseModel(text: string): ParsedModel {
   if (!sawEnd) {
     throw new ModelParseError('truncated model: no "end of trees" line', Math.max(1, r.lineNo));
   }
-  if (header.numTrees !== null && header.numTrees !== trees.length) {
-    throw new ModelParseError(
-      `tree_sizes lists ${header.numTrees} trees but the model has ${trees.length}`,
-      r.lineNo,
-    );
+  const linearTreeParam = readLinearTreeParam(r);
+  if (treeSizes !== null) {
+    if (treeSizes.length !== trees.length) {
+      throw new ModelParseError(
+        `tree_sizes lists ${treeSizes.length} trees but the model has ${trees.length}`,
+        treeSizesLine,
+      );
+    }
+    // LightGBM finds each tree by these sizes: a file where they are wrong was edited or damaged.
+    // (Counted in characters: trees are ASCII in any file LightGBM wrote.)
+    for (let i = 0; i < trees.length; i++) {
+      if (starts[i + 1] - starts[i] !== treeSizes[i]) {
+        throw new ModelParseError(
+          `tree_sizes says tree ${i} is ${treeSizes[i]} bytes, but it is ${starts[i + 1] - starts[i]}`,
+          treeSizesLine,
+        );
+      }
+    }
+  }
+  if (trees.length === 0 && header.numClass > 1) {
+    // Nothing else bounds num_class then, and every engine sizes its outputs by it.
+    throw new ModelParseError(`a model without trees cannot have num_class=${header.numClass}`, r.lineNo);
   }
   if (trees.length % header.numTreePerIteration !== 0) {
     throw new ModelParseError(
@@ -358,7 +524,35 @@ export function parseModel(text: string): ParsedModel {
       r.lineNo,
     );
   }
-  return { ...header, trees, numIterations: trees.length / header.numTreePerIteration };
+  return {
+    ...header,
+    trees,
+    numIterations: trees.length / header.numTreePerIteration,
+    linearTree: linearTreeParam || trees.some((t) => t.isLinear),
+  };
+}
+
+/**
+ * The one entry of the trailing `parameters:` section LightGBM's predictions depend on (each of the
+ * others was changed on the zoo models without changing any output): `[linear_tree: 0|1]`.
+ */
+function readLinearTreeParam(r: LineReader): boolean {
+  let inParams = false;
+  let value = false;
+  for (let line = r.next(); line !== null; line = r.next()) {
+    if (line === "parameters:") inParams = true;
+    else if (line === "end of parameters") break;
+    else if (inParams && line.startsWith("[linear_tree:")) {
+      const v = line.slice("[linear_tree:".length).trim();
+      if (v !== "0]" && v !== "1]")
+        throw new ModelParseError(
+          `expected [linear_tree: 0] or [linear_tree: 1], found "${clip(line)}"`,
+          r.lineNo,
+        );
+      value = v === "1]";
+    }
+  }
+  return value;
 }
 
 interface Field {
@@ -439,6 +633,20 @@ function readTree(r: LineReader, header: ModelHeader): ParsedTree {
   const internalCount = icEntry
     ? Float64Array.from(ints(icEntry, "internal_count", nNodes))
     : new Float64Array(nNodes);
+  // Read by LightGBM (feature importance, dumps) though no prediction uses them. A single-leaf tree's
+  // are not read unless it is linear (Tree's constructor stops before them), and LightGBM may write
+  // them empty.
+  const optDoubles = (key: string, n: number) => {
+    const e = f.get(key);
+    if (e === undefined || (emptyTree && (!isLinear || tokens(e.value).length === 0))) {
+      return new Float64Array(n);
+    }
+    return doubles(e, key, n);
+  };
+  const splitGain = optDoubles("split_gain", nNodes);
+  const internalValue = optDoubles("internal_value", nNodes);
+  const internalWeight = optDoubles("internal_weight", nNodes);
+  const leafWeight = optDoubles("leaf_weight", numLeaves);
 
   let catBoundaries: Int32Array = new Int32Array(1);
   let catThreshold = new Uint32Array(0);
@@ -476,6 +684,12 @@ function readTree(r: LineReader, header: ModelHeader): ParsedTree {
   }
 
   const maxDepth = emptyTree ? 0 : checkStructure(leftChild, rightChild, numLeaves, need("left_child").line);
+  if (maxDepth > MAX_TREE_DEPTH) {
+    throw new ModelParseError(
+      `tree at line ${treeLine} is ${maxDepth} levels deep; at most ${MAX_TREE_DEPTH} are supported`,
+      need("left_child").line,
+    );
+  }
 
   let leafConst: Float64Array = new Float64Array(0);
   const leafFeatures: Int32Array[] = [];
@@ -493,6 +707,8 @@ function readTree(r: LineReader, header: ModelHeader): ParsedTree {
     const coE = f.get("leaf_coeff");
     const allFeat = lfE ? ints(lfE, "leaf_features", total, 0, header.maxFeatureIdx) : null;
     const allCoeff = coE ? doubles(coE, "leaf_coeff", total) : null;
+    if (lcE) noSubnormal(leafConst, "leaf_const", lcE.line);
+    if (coE && allCoeff) noSubnormal(allCoeff, "leaf_coeff", coE.line);
     if (total > 0 && (!allFeat || !allCoeff)) {
       throw new ModelParseError("linear tree has num_features but no leaf_features / leaf_coeff", endLine);
     }
@@ -517,6 +733,10 @@ function readTree(r: LineReader, header: ModelHeader): ParsedTree {
     leafValue,
     leafCount,
     internalCount,
+    splitGain,
+    internalValue,
+    internalWeight,
+    leafWeight,
     catBoundaries,
     catThreshold,
     isLinear,
@@ -526,6 +746,18 @@ function readTree(r: LineReader, header: ModelHeader): ParsedTree {
     shrinkage,
     maxDepth,
   };
+}
+
+/**
+ * LightGBM reads leaf_const and leaf_coeff with std::stod, which throws on a subnormal value (ERANGE)
+ * inside an OpenMP region: the process aborts (measured). No model LightGBM can load holds one.
+ */
+function noSubnormal(values: Float64Array, key: string, line: number): void {
+  for (const v of values) {
+    if (v !== 0 && Math.abs(v) < 2.2250738585072014e-308) {
+      throw new ModelParseError(`${key}: ${v} is a subnormal number, which LightGBM cannot read`, line);
+    }
+  }
 }
 
 /**

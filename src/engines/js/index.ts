@@ -149,7 +149,7 @@ export class JsEngine implements Engine {
     }
 
     if (type === "contrib") {
-      if (this.layout.anyLinear) {
+      if (this.model.linearTree) {
         // LightGBM's own refusal (LGBM_BoosterPredictForMat fails the same way on the native engine)
         throw new LightGBMError("Predicting SHAP feature contributions is not implemented for linear trees.");
       }

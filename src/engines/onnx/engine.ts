@@ -13,6 +13,7 @@
  *   error that points to predictAsync.
  */
 import { readFileSync } from "node:fs";
+import { DisposedError } from "../../errors.js";
 import { modelInfoOf, type ParsedModel, parseModel } from "../../model-text/parse.js";
 import {
   type Engine,
@@ -118,7 +119,7 @@ export class OnnxEngine implements Engine {
       session = this.#sync ? await createSession(bytes, ortOptions) : await createPublic(bytes, ortOptions);
       if (this.#disposed) {
         session.dispose();
-        throw new Error("the model has been disposed");
+        throw new DisposedError("the model has been disposed");
       }
       this.#sessions.set(key, session);
     }
@@ -148,7 +149,7 @@ export class OnnxEngine implements Engine {
   }
 
   #alive(): void {
-    if (this.#disposed) throw new Error("the model has been disposed");
+    if (this.#disposed) throw new DisposedError("the model has been disposed");
   }
 
   #prepare(data: Float64Array, nrow: number, options: PredictOptions): [string, string] {

@@ -97,7 +97,10 @@ export function exportOnnxModel(
   const start = Math.max(0, Math.min(options.startIteration ?? 0, total));
   const num = options.numIterations ?? 0;
   const count = num > 0 ? Math.min(num, total - start) : total - start;
-  const trees = model.trees.slice(start * k, (start + count) * k);
+  // No tree in the range (an empty model, or a range past the end): LightGBM's raw score is 0 then, which
+  // a leaf-only tree of value 0 per class gives (an ensemble with no nodes is not a valid ONNX graph).
+  const selected = model.trees.slice(start * k, (start + count) * k);
+  const trees = selected.length > 0 ? selected : Array.from({ length: k }, zeroTree);
 
   const kinds = featureKinds(model, trees);
   let x = ONNX_INPUT;
@@ -179,6 +182,37 @@ export function exportOnnxModel(
       numNodes: ensemble.numNodes,
       warnings,
     },
+  };
+}
+
+/** A tree with one leaf of value 0. */
+function zeroTree(): ParsedTree {
+  const none = new Int32Array(0);
+  const noDoubles = new Float64Array(0);
+  return {
+    line: 0,
+    numLeaves: 1,
+    numCat: 0,
+    splitFeature: none,
+    threshold: noDoubles,
+    decisionType: new Int8Array(0),
+    leftChild: none,
+    rightChild: none,
+    leafValue: new Float64Array(1),
+    leafCount: new Float64Array(1),
+    internalCount: noDoubles,
+    splitGain: noDoubles,
+    internalValue: noDoubles,
+    internalWeight: noDoubles,
+    leafWeight: new Float64Array(1),
+    catBoundaries: new Int32Array(1),
+    catThreshold: new Uint32Array(0),
+    isLinear: false,
+    leafConst: noDoubles,
+    leafFeatures: [],
+    leafCoeff: [],
+    shrinkage: 1,
+    maxDepth: 0,
   };
 }
 

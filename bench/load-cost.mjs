@@ -54,11 +54,17 @@ for (const [name, file] of models) {
     if (i % 2) sides.reverse();
     for (const s of sides) s();
   }
-  rows.push({ name, bytes: text.length, ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [median(v), best(v)]])) });
+  rows.push({
+    name,
+    bytes: text.length,
+    ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [median(v), best(v)]])),
+  });
 }
 const f = ([m, b]) => `${m.toFixed(1)} (${b.toFixed(1)})`;
 console.log(`load cost, ms: median (best) of ${rounds} alternating rounds`);
-console.log("| model | size | parse | write | LightGBM load of canonical text | total | LightGBM load of the file alone | ratio |");
+console.log(
+  "| model | size | parse | write | LightGBM load of canonical text | total | LightGBM load of the file alone | ratio |",
+);
 console.log("|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   console.log(

@@ -231,9 +231,12 @@ export class Model {
     return this.#output.explain(this.engine.predict(row, 1, { ...options, type: "contrib" }));
   }
 
-  /** One encoded row on the engine's fastest path. */
-  predictRow(row: Float64Array, options: PredictOptions = {}): Float64Array {
-    return this.engine.predictRow(row, options);
+  /**
+   * One encoded row on the engine's fastest path. With `out` (outputWidth(options) values or more), the
+   * result is written there and `out` is returned: no allocation per call.
+   */
+  predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {
+    return this.engine.predictRow(row, options, out);
   }
 
   /** Frees the engine's native resources now instead of at garbage collection. Idempotent. */

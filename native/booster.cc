@@ -57,6 +57,7 @@ Booster::Booster(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Booster>(inf
     std::string problem = CheckModelText(text);
     if (!problem.empty()) throw LightGBMError(env, "loading the model: " + problem);
     Check(env, LGBM_BoosterLoadModelFromString(text.c_str(), &iterations, &state_->handle), "loading the model");
+    memory_.Report(env, LoadedBoosterBytes(text.size()));
   } else if (mode == "train") {
     auto ds = Dataset::StateOf(env, info[1], "dataset");
     std::string params = StringArg(info, 2, "params");
@@ -198,21 +199,22 @@ Napi::Value Booster::Predict(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// predictAsync(data, nrow, ncol, type, start, num, params, done): done(err, out) on the JS thread.
 Napi::Value Booster::PredictAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
+  if (!info[7].IsFunction()) throw ArgTypeError(env, "done must be a function");
+  Napi::Function done = info[7].As<Napi::Function>();
   Napi::Float64Array input;
   PredictArgs a = ReadPredictArgs(info, *state_, &input);
   Napi::Float64Array out = Napi::Float64Array::New(env, static_cast<size_t>(a.outLen));
   if (a.nrow == 0) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Resolve(out);
-    return d.Promise();
+    done.Call({env.Null(), out});
+    return env.Undefined();
   }
-  auto* worker = new PredictWorker(env, state_, std::move(a), input, out);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();  // the worker deletes itself after OnOK/OnError
-  return promise;
+  auto* worker = new PredictWorker(done, state_, std::move(a), input, out);
+  worker->Queue();  // the worker deletes itself when done, also when its environment is torn down
+  return env.Undefined();
 }
 
 Napi::Value Booster::AddValid(const Napi::CallbackInfo& info) {
@@ -280,6 +282,7 @@ Napi::Value Booster::FeatureImportance(const Napi::CallbackInfo& info) {
 // so the handle is freed (exactly once) when the last of them finishes. The finalizer does the same.
 Napi::Value Booster::Dispose(const Napi::CallbackInfo& info) {
   state_.reset();
+  memory_.Release();
   return info.Env().Undefined();
 }
 

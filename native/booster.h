@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "booster_state.h"
+#include "external_memory.h"
 
 namespace lgbm_node {
 
@@ -44,6 +45,7 @@ class Booster : public Napi::ObjectWrap<Booster> {
   BoosterHandle Live(Napi::Env env) const;
 
   std::shared_ptr<BoosterState> state_;
+  ExternalMemory memory_;  // what LightGBM holds for a loaded model, reported to V8
 };
 
 }  // namespace lgbm_node

@@ -40,6 +40,7 @@ Napi::Function PackedForest::Init(Napi::Env env) {
 
 Napi::Value PackedForest::Dispose(const Napi::CallbackInfo& info) {
   slot_->forest.reset();
+  memory_.Release();
   return info.Env().Undefined();
 }
 
@@ -102,7 +103,11 @@ PackedForest::PackedForest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pa
                             leaf ? 0 : r.right * 16});
     }
   }
+  const size_t bytes = sizeof(Forest) + f->records.size() * sizeof(Forest::Record) +
+                       f->numeric.size() * sizeof(Forest::NumericRecord) +
+                       (f->roots.size() + f->catStart.size() + f->catWords.size() + f->catBits.size()) * 4;
   slot_->forest = std::move(f);
+  memory_.Report(env, static_cast<int64_t>(bytes));
 }
 
 // Tree::GetLeaf with Tree::NumericalDecision / CategoricalDecision, as in the js engine's leafRecord
@@ -245,26 +250,25 @@ Napi::Value PackedForest::Predict(const Napi::CallbackInfo& info) {
 
 namespace {
 
-// The baton of an async kernel call: the forest and both buffers stay alive until it is done.
+// The baton of an async kernel call: the forest and both buffers stay alive until it is done. It reports
+// through a callback, not a promise, for the reason given in predict_worker.h (no leak when a
+// worker_thread is terminated during the call).
 class ForestWorker : public Napi::AsyncWorker {
  public:
-  ForestWorker(Napi::Env env, std::shared_ptr<const Forest> forest, Napi::Float64Array data, int64_t nrow,
+  ForestWorker(Napi::Function done, std::shared_ptr<const Forest> forest, Napi::Float64Array data, int64_t nrow,
                Napi::Float64Array out, bool raw)
-      : Napi::AsyncWorker(env, "lightgbm-node:packed-predict"),
+      : Napi::AsyncWorker(done, "lightgbm-node:packed-predict"),
         forest_(std::move(forest)),
         dataRef_(Napi::Persistent(data.As<Napi::Object>())),
         outRef_(Napi::Persistent(out.As<Napi::Object>())),
         data_(data.Data()),
         out_(out.Data()),
         nrow_(nrow),
-        raw_(raw),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
+        raw_(raw) {}
 
  protected:
   void Execute() override { forest_->Predict(data_, nrow_, out_, raw_); }  // no JS values here
-  void OnOK() override { deferred_.Resolve(outRef_.Value()); }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  void OnOK() override { Callback().Call({Env().Null(), outRef_.Value()}); }
 
  private:
   std::shared_ptr<const Forest> forest_;
@@ -273,19 +277,20 @@ class ForestWorker : public Napi::AsyncWorker {
   double* out_;
   int64_t nrow_;
   bool raw_;
-  Napi::Promise::Deferred deferred_;
 };
 
 }  // namespace
 
+// predictAsync(data, nrow, out, raw, done): done(err, out) on the JS thread.
 Napi::Value PackedForest::PredictAsync(const Napi::CallbackInfo& info) {
   Napi::Float64Array data, out;
   int64_t nrow = 0;
   CheckArgs(info, data, nrow, out);
-  auto* worker = new ForestWorker(info.Env(), slot_->forest, data, nrow, out, info[3].ToBoolean().Value());
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();  // deleted by node-addon-api when done
-  return promise;
+  if (!info[4].IsFunction()) throw ArgTypeError(info.Env(), "done must be a function");
+  auto* worker =
+      new ForestWorker(info[4].As<Napi::Function>(), slot_->forest, data, nrow, out, info[3].ToBoolean().Value());
+  worker->Queue();  // deleted by node-addon-api when done, also when its environment is torn down
+  return info.Env().Undefined();
 }
 
 namespace {

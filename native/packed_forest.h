@@ -19,6 +19,8 @@
 #include <memory>
 #include <vector>
 
+#include "external_memory.h"
+
 namespace lgbm_node {
 
 // The trees and output conversion, immutable once built: shared by the JS object and any async call
@@ -75,7 +77,7 @@ class PackedForest : public Napi::ObjectWrap<PackedForest> {
  private:
   // predict(data: Float64Array, nrow, out: Float64Array, raw: boolean): writes nrow * treesPerIteration values
   Napi::Value Predict(const Napi::CallbackInfo& info);
-  // predictAsync(data, nrow, out, raw): Promise<out>, computed on libuv's thread pool
+  // predictAsync(data, nrow, out, raw, done): done(null, out) once computed on libuv's thread pool
   Napi::Value PredictAsync(const Napi::CallbackInfo& info);
   // bindRow(input: Float64Array, output: Float64Array, raw): a function run() that predicts the row in
   // `input` (numFeatures values) into `output` (treesPerIteration values). The single-row hot path, as
@@ -91,6 +93,7 @@ class PackedForest : public Napi::ObjectWrap<PackedForest> {
                           Napi::Float64Array& out);
 
   std::shared_ptr<ForestSlot> slot_ = std::make_shared<ForestSlot>();
+  ExternalMemory memory_;  // the forest's arrays, reported to V8
 };
 
 }  // namespace lgbm_node

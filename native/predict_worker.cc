@@ -5,15 +5,14 @@
 
 namespace lgbm_node {
 
-PredictWorker::PredictWorker(Napi::Env env, std::shared_ptr<BoosterState> state, PredictArgs args,
+PredictWorker::PredictWorker(Napi::Function done, std::shared_ptr<BoosterState> state, PredictArgs args,
                              Napi::Float64Array input, Napi::Float64Array output)
-    : Napi::AsyncWorker(env, "lightgbm-node:predict"),
+    : Napi::AsyncWorker(done, "lightgbm-node:predict"),
       state_(std::move(state)),
       args_(std::move(args)),
       input_(Napi::Persistent(input.As<Napi::Object>())),
       output_(Napi::Persistent(output.As<Napi::Object>())),
-      out_(output.Data()),
-      deferred_(Napi::Promise::Deferred::New(env)) {}
+      out_(output.Data()) {}
 
 void PredictWorker::Execute() {
   InstallLogCallback();
@@ -24,10 +23,10 @@ void PredictWorker::Execute() {
   if (rc != 0) SetError(LastError("predicting"));
 }
 
-void PredictWorker::OnOK() { deferred_.Resolve(output_.Value()); }
+void PredictWorker::OnOK() { Callback().Call({Env().Null(), output_.Value()}); }
 
 void PredictWorker::OnError(const Napi::Error& error) {
-  deferred_.Reject(LightGBMError(Env(), error.Message()).Value());
+  Callback().Call({LightGBMError(Env(), error.Message()).Value()});
 }
 
 }  // namespace lgbm_node

@@ -60,6 +60,7 @@ RowPredictor::RowPredictor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ro
                                                    state_->numFeatures, "num_threads=1", &cell_->fast),
         "preparing single-row prediction");
   width_ = width;
+  memory_.Report(env, 8192 + static_cast<int64_t>(state_->numFeatures) * 16);
   input_ = Napi::Persistent(input.As<Napi::Object>());
   output_ = Napi::Persistent(output.As<Napi::Object>());
   cell_->in = input.Data();
@@ -81,6 +82,7 @@ void RowPredictor::Release() {
   if (cell_->fast) LGBM_FastConfigFree(cell_->fast);  // before our share of the booster it points into
   cell_->fast = nullptr;
   state_.reset();
+  memory_.Release();
 }
 
 Napi::Value RowPredictor::RunMany(const Napi::CallbackInfo& info) {

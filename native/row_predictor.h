@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "booster_state.h"
+#include "external_memory.h"
 
 namespace lgbm_node {
 
@@ -41,6 +42,7 @@ class RowPredictor : public Napi::ObjectWrap<RowPredictor> {
   std::shared_ptr<RunCell> cell_ = std::make_shared<RunCell>();
   int64_t width_ = 0;                    // values per row of output
   Napi::ObjectReference input_, output_;  // keep the buffers (and so the raw pointers) alive
+  ExternalMemory memory_;                 // the FastConfig (a Config and a predictor), reported to V8
 };
 
 }  // namespace lgbm_node

@@ -18,6 +18,7 @@ import {
   type NativeBooster,
   type NativePackedForest,
   type NativeRowPredictor,
+  nativeAsync,
   PACKED_TRANSFORM,
   PREDICT_TYPE,
 } from "../native/binding.js";
@@ -161,10 +162,16 @@ export class NativeEngine implements Engine {
     const packed = this.packedFor(nrow, options);
     try {
       if (packed !== undefined) {
-        return await packed.predictAsync(data, nrow, this.packedOut(nrow), options.type === "raw");
+        const out = this.packedOut(nrow);
+        return await nativeAsync((done) =>
+          packed.predictAsync(data, nrow, out, options.type === "raw", done),
+        );
       }
       const [type, start, num, params] = this.args(options);
-      return await this.booster.predictAsync(data, nrow, this.info.numFeatures, type, start, num, params);
+      const nf = this.info.numFeatures;
+      return await nativeAsync((done) =>
+        this.booster.predictAsync(data, nrow, nf, type, start, num, params, done),
+      );
     } catch (err) {
       flushNativeLogs();
       throw fromNativeError(err);

@@ -8,6 +8,16 @@ import { loadedBinding } from "./loader.js";
 /** LightGBM's predict types, as the C API numbers them (C_API_PREDICT_*). */
 export const PREDICT_TYPE = { normal: 0, raw: 1, leaf: 2, contrib: 3 } as const;
 
+/** How the addon's async calls report back (a callback: the Promise is made in JS, see predict_worker.h). */
+export type AsyncDone = (err: Error | null, out?: Float64Array) => void;
+
+/** Calls an addon async function with a callback as its last argument, as a Promise. */
+export function nativeAsync(start: (done: AsyncDone) => void): Promise<Float64Array> {
+  return new Promise((resolve, reject) => {
+    start((err, out) => (err ? reject(err) : resolve(out as Float64Array)));
+  });
+}
+
 export interface NativeBooster {
   numFeatures(): number;
   numClasses(): number;
@@ -27,6 +37,7 @@ export interface NativeBooster {
     numIterations: number,
     params: string,
   ): Float64Array;
+  /** As predict, on libuv's thread pool; `done(err, out)` on the JS thread (see native/predict_worker.h). */
   predictAsync(
     data: Float64Array,
     nrow: number,
@@ -35,7 +46,8 @@ export interface NativeBooster {
     startIteration: number,
     numIterations: number,
     params: string,
-  ): Promise<Float64Array>;
+    done: AsyncDone,
+  ): void;
   addValid(dataset: NativeDataset): void;
   /** One boosting round; true when no further split could be made. */
   updateOneIter(): boolean;
@@ -67,8 +79,8 @@ export interface NativeRowPredictor {
 export interface NativePackedForest {
   /** Writes nrow * treesPerIteration values to out. */
   predict(data: Float64Array, nrow: number, out: Float64Array, raw: boolean): void;
-  /** The same on libuv's thread pool; resolves with `out`. */
-  predictAsync(data: Float64Array, nrow: number, out: Float64Array, raw: boolean): Promise<Float64Array>;
+  /** The same on libuv's thread pool; `done(null, out)` on the JS thread. */
+  predictAsync(data: Float64Array, nrow: number, out: Float64Array, raw: boolean, done: AsyncDone): void;
   /**
    * A function that predicts the row in `input` into `output` (treesPerIteration values) with no
    * argument checks: the single-row hot path. Throws once the forest is disposed.

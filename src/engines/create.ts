@@ -12,7 +12,7 @@ export type EngineChoice = EngineName | "auto";
 
 export interface EngineOptions {
   engine?: EngineChoice;
-  /** Default threads for native batch predictions. */
+  /** Default threads for native batch predictions (default 1; see NativeEngineOptions.numThreads). */
   numThreads?: number;
   /**
    * The addon file to load (`.../lightgbm_node.node`, lib_lightgbm beside it) instead of looking for the

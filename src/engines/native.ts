@@ -5,7 +5,6 @@
  * one-thread calls go through the addon's packed-tree kernel instead (see NativeEngineOptions.packedTrees).
  */
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
 import { buildLayout } from "../model-text/layout.js";
@@ -25,7 +24,10 @@ import {
 import { type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
 
 export interface NativeEngineOptions {
-  /** Default threads for batch predictions (default: see defaultNumThreads). */
+  /**
+   * Default threads for batch predictions (default 1). More threads only pay on a large batch with idle
+   * cores; with the other cores busy they were slower at every batch size measured here (README, threads).
+   */
   numThreads?: number;
   /**
    * Raw and normal predictions run on the addon's packed-tree kernel (native/packed_forest.cc) for
@@ -88,7 +90,7 @@ export class NativeEngine implements Engine {
     options: NativeEngineOptions,
     parsed?: ParsedModel,
   ) {
-    this.defaultThreads = checkThreads(options.numThreads ?? availableParallelism());
+    this.defaultThreads = checkThreads(options.numThreads ?? 1);
     if (parsed !== undefined && options.packedTrees !== false) this.packed = packedForest(parsed);
     this.info = call(() => ({
       numFeatures: booster.numFeatures(),

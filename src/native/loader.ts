@@ -13,6 +13,7 @@ import { NativeUnavailableError } from "../errors.js";
 import { getLogger } from "../logger.js";
 import type { NativeBinding } from "./binding.js";
 import {
+import { withOpenMPDefaults } from "./openmp.js";
   ADDON_FILE,
   LIBRARY_INFO_FILE,
   libraryFileName,
@@ -99,7 +100,7 @@ export function loadBinding(): NativeBinding {
       continue;
     }
     try {
-      const binding = require(path) as NativeBinding;
+      const binding = withOpenMPDefaults(() => require(path) as NativeBinding);
       loaded = {
         binding,
         addon: { source: candidate.source, path, lightgbm: libraryVersion(dirname(path)) },

@@ -1,0 +1,55 @@
+// LightGBM's OpenMP threads sleep while they wait (OMP_WAIT_POLICY=passive unless the user chose), and
+// bench/threads-busy.mjs (default against one thread and all cores, with a CPU burner) runs. Timings
+// are never asserted here: the bench's table is in the README.
+import { execFile, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const LOAD = `const { loadBinding } = await import(${JSON.stringify(join(ROOT, "dist/native/binding.js"))});
+loadBinding();
+console.log("after:" + process.env.OMP_WAIT_POLICY);`;
+
+/** libgomp's own report of its settings (OMP_DISPLAY_ENV), printed when the addon loads it. */
+function openmpAt(env: Record<string, string>): { policy?: string; spin?: string; after: string } {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", LOAD], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      OMP_WAIT_POLICY: undefined,
+      GOMP_SPINCOUNT: undefined,
+      OMP_DISPLAY_ENV: "verbose",
+      ...env,
+    },
+  });
+  const out = `${r.stdout}${r.stderr}`; // libgomp prints to stderr
+  return {
+    policy: /OMP_WAIT_POLICY = '(\w+)'/.exec(out)?.[1],
+    // what decides whether a waiting thread spins (libgomp's default, with no policy set, is 300000)
+    spin: /GOMP_SPINCOUNT = '(\d+)'/.exec(out)?.[1],
+    after: /after:(\S+)/.exec(out)![1],
+  };
+}
+
+describe("OpenMP wait policy", () => {
+  it("LightGBM's threads wait passively, and the setting does not stay in process.env", () => {
+    expect(openmpAt({})).toEqual({ policy: "PASSIVE", spin: "0", after: "undefined" });
+  });
+
+  it("a policy the user set is kept", () => {
+    expect(openmpAt({ OMP_WAIT_POLICY: "active" })).toMatchObject({ policy: "ACTIVE", after: "active" });
+    expect(openmpAt({ GOMP_SPINCOUNT: "1000" })).toMatchObject({ spin: "1000", after: "undefined" });
+  });
+});
+
+it("bench/threads-busy.mjs runs (quick) and prints the comparison", async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, "bench/threads-busy.mjs"), "--rows", "100", "--rounds", "3"],
+    { cwd: ROOT, timeout: 120_000 },
+  );
+  expect(stdout).toMatch(/\| host \| rows \| default \| 1 thread \|/);
+  expect(stdout).toMatch(/\| busy \(\d burners?\) \| 100 \|/);
+  expect(stdout).toMatch(/\| no burner \| 100 \|/);
+}, 120_000);

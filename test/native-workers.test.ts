@@ -18,7 +18,9 @@ const X = new Float64Array(workerData.X);
 parentPort.on("message", async (msg) => {
   if (msg === "predict") {
     const sync = booster.predict(X, workerData.nrow, workerData.ncol, 1, 0, -1, "num_threads=1");
-    const async_ = await booster.predictAsync(X, workerData.nrow, workerData.ncol, 1, 0, -1, "num_threads=1");
+    const async_ = await new Promise((resolve, reject) =>
+      booster.predictAsync(X, workerData.nrow, workerData.ncol, 1, 0, -1, "num_threads=1", (err, out) =>
+        err ? reject(err) : resolve(out)));
     const rows = [];
     const input = new Float64Array(workerData.ncol), output = new Float64Array(3);
     const rp = new RowPredictor(booster, 1, 0, -1, input, output);

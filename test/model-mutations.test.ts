@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINE_NAMES } from "../src/engines/engine.js";
+import { parseModel } from "../src/model-text/parse.js";
 import { type Mutation, mutations } from "./helpers/mutate.js";
 import { type FileResult, runFiles } from "./helpers/mutation-runner.js";
 import { ZOO_DIR } from "./helpers/zoo.js";
@@ -258,4 +259,65 @@ describe("mutated model files reloaded into a running server", () => {
     expect(checked).toBeGreaterThan(0);
     expect(server.exitCode).toBeNull();
   }, 300_000);
+});
+
+describe("broken model files reloaded into a server with --workers 2", () => {
+  it("SIGHUP reaches both workers; each logs the failure, none dies, the old model keeps answering", async () => {
+    const repo = join(tmp, "repo2");
+    const modelFile = join(repo, "m", "model.txt");
+    mkdirSync(join(repo, "m"), { recursive: true });
+    writeFileSync(modelFile, readFileSync(BASES[0][1]));
+    const broken = all
+      .filter((m) => m.name.startsWith("hr/"))
+      .filter((m) => {
+        try {
+          parseModel(m.bytes.toString("utf8"));
+          return false;
+        } catch {
+          return true;
+        }
+      })
+      .slice(0, 5);
+    const log: Record<string, any>[] = [];
+    const server = spawn(
+      process.execPath,
+      [join(ROOT, "bin/lgbm.js"), "serve", repo, "--port", "0", "--workers", "2", "--log-level", "info"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, LGBM_PROFILE: "test", LGBM_LOG_FORMAT: "json" },
+      },
+    );
+    let pending = "";
+    server.stdout?.on("data", (d: Buffer) => {
+      pending += d.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const l of lines) if (l.startsWith("{")) log.push(JSON.parse(l));
+    });
+    const waitFor = async (pred: (l: Record<string, any>) => boolean, count: number, after: number) => {
+      const end = Date.now() + 30_000;
+      while (log.slice(after).filter(pred).length < count) {
+        if (Date.now() > end || server.exitCode !== null) throw new Error(`waiting for ${count} log lines`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return log.slice(after).filter(pred);
+    };
+    try {
+      const listening = await waitFor((l) => l.msg === "server listening", 2, 0);
+      const base = `http://127.0.0.1:${listening[0].port}`;
+      for (const m of broken) {
+        writeFileSync(modelFile, m.bytes);
+        const mark = log.length;
+        server.kill("SIGHUP");
+        await waitFor((l) => String(l.msg).startsWith("model reload failed"), 2, mark);
+        expect((await fetch(`${base}/v2/health/ready`)).status, m.name).toBe(200);
+        expect((await fetch(`${base}/v2/models/m/ready`)).status, m.name).toBe(200);
+      }
+      expect(log.filter((l) => l.msg === "worker died; restarting")).toEqual([]);
+    } finally {
+      const exited = new Promise((r) => server.once("exit", r));
+      server.kill("SIGTERM");
+      await exited;
+    }
+  }, 120_000);
 });

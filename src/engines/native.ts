@@ -11,13 +11,13 @@ import { buildLayout } from "../model-text/layout.js";
 import { type ParsedModel, parseModel } from "../model-text/parse.js";
 import { transformSpec } from "../model-text/transform.js";
 import { writeModelText } from "../model-text/write.js";
+import { nativeAsync } from "../native/async.js";
 import {
   flushNativeLogs,
   loadBinding,
   type NativeBooster,
   type NativePackedForest,
   type NativeRowPredictor,
-  nativeAsync,
   PACKED_TRANSFORM,
   PREDICT_TYPE,
 } from "../native/binding.js";

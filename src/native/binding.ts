@@ -3,20 +3,11 @@
  * loader. Loading is lazy so that the js engine works on machines without the addon.
  */
 import { getLogger } from "../logger.js";
+import type { AsyncDone } from "./async.js";
 import { loadedBinding } from "./loader.js";
 
 /** LightGBM's predict types, as the C API numbers them (C_API_PREDICT_*). */
 export const PREDICT_TYPE = { normal: 0, raw: 1, leaf: 2, contrib: 3 } as const;
-
-/** How the addon's async calls report back (a callback: the Promise is made in JS, see predict_worker.h). */
-export type AsyncDone = (err: Error | null, out?: Float64Array) => void;
-
-/** Calls an addon async function with a callback as its last argument, as a Promise. */
-export function nativeAsync(start: (done: AsyncDone) => void): Promise<Float64Array> {
-  return new Promise((resolve, reject) => {
-    start((err, out) => (err ? reject(err) : resolve(out as Float64Array)));
-  });
-}
 
 export interface NativeBooster {
   numFeatures(): number;

@@ -117,14 +117,14 @@ describe("mutated model files", () => {
     expect(tally["native ModelParseError"]).toBeGreaterThan(COUNT / 4);
   });
 
-  it("load on every engine exactly when they load on the native engine (one parser decides)", () => {
+  it("are never loaded by one engine and refused as malformed by another (one parser decides)", () => {
+    // (an engine may still refuse a well-formed model it cannot run: onnx and linear trees)
     const disagree = results
       .map((r, i) => ({ r, m: all[i] }))
       .filter(({ r }) => r.outcomes !== undefined)
       .filter(({ r }) => {
-        const o = r.outcomes!;
-        const parsed = (e: string) => !o[e].load.startsWith("ModelParseError");
-        return ENGINE_NAMES.some((e) => parsed(e) !== parsed("native"));
+        const loads = Object.values(r.outcomes!).map((s) => s.load);
+        return loads.includes("ok") && loads.some((l) => l.startsWith("ModelParseError"));
       })
       .map(
         ({ r, m }) =>

@@ -171,6 +171,42 @@ describe("mlOpset 3 (TreeEnsembleRegressor, float32 output)", () => {
   });
 });
 
+describe.runIf(nativeOk)("edge cases the mutation test found (test/model-mutations.test.ts)", () => {
+  // cat_wide's first bitsets, made empty two ways: equal cat_boundaries, and a word with no bit set
+  const c = loadZooCase("cat_wide");
+  const empty = [
+    withTreeSizes(c.modelText.replace(/^cat_boundaries=0 3 /m, "cat_boundaries=0 0 ")),
+    withTreeSizes(c.modelText.replace(/^cat_threshold=\d+ \d+ \d+ /m, "cat_threshold=0 0 0 ")),
+  ];
+  it.each([0, 1])("an empty category bitset sends every value right, in both opsets (%i)", async (i) => {
+    const text = empty[i];
+    expect(text).not.toBe(c.modelText);
+    const native = NativeEngine.fromString(text, { numThreads: 1 });
+    const want = native.predict(c.X, c.nrow, { type: "raw" });
+    native.dispose();
+    expect(firstDifference((await onnxEngine(text)).predict(c.X, c.nrow, { type: "raw" }), want)).toBe(-1);
+    const { InferenceSession, Tensor } = await import("onnxruntime-node");
+    const s = await InferenceSession.create(exportOnnxModel(text, { mlOpset: 3 }).bytes, {
+      intraOpNumThreads: 1,
+    });
+    const out = await s.run({ X: new Tensor("float64", c.X, [c.nrow, c.ncol]) }, ["raw"]);
+    expect(firstDifference(out.raw.data as Float64Array, Float64Array.from(want, Math.fround))).toBe(-1);
+    await s.release();
+  });
+
+  it("an iteration range past the last tree (no tree selected) gives LightGBM's output", async () => {
+    const b = loadZooCase("binary");
+    const native = NativeEngine.fromString(b.modelText, { numThreads: 1 });
+    const e = await onnxEngine(b.modelText);
+    const total = native.info.numIterations;
+    for (const type of ["raw", "normal"] as const) {
+      const opts = { type, startIteration: total, numIterations: 2 };
+      expect(firstDifference(e.predict(b.X, b.nrow, opts), native.predict(b.X, b.nrow, opts)), type).toBe(-1);
+    }
+    native.dispose();
+  });
+});
+
 describe("exportOnnx refusals", () => {
   it.each(["linear", "linear_binary"])("%s: linear trees are refused", (name) => {
     const c = loadZooCase(name);

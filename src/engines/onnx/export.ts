@@ -79,7 +79,20 @@ export const ONNX_OPSET = 21;
 export const ONNX_ML_OPSET = 5;
 
 const MODE_LEQ = 0;
+const MODE_LT = 1;
 const MODE_MEMBER = 6;
+
+/** The categories in the bitset of categorical node `i` (LightGBM's cat_threshold words), ascending. */
+function categoriesOf(t: ParsedTree, i: number): number[] {
+  const ci = t.threshold[i];
+  const from = t.catBoundaries[ci];
+  const cats: number[] = [];
+  for (let w = from; w < t.catBoundaries[ci + 1]; w++) {
+    const bits = t.catThreshold[w];
+    for (let b = 0; b < 32; b++) if ((bits >>> b) & 1) cats.push((w - from) * 32 + b);
+  }
+  return cats;
+}
 const CLASSIFIERS = new Set(["binary", "multiclass", "multiclassova"]);
 
 /** The model text or parsed model to export. */
@@ -352,17 +365,18 @@ function treeEnsemble(trees: ParsedTree[], k: number): { attrs: Attr[]; numNodes
       child(t.leftChild[i], trueIds, trueLeafs);
       child(t.rightChild[i], falseIds, falseLeafs);
       if ((dt & 1) !== 0) {
+        const cats = categoriesOf(t, i);
+        if (cats.length === 0) {
+          // An empty bitset sends every value right; onnxruntime refuses an empty member set.
+          modes.push(MODE_LT);
+          splits.push(Number.NEGATIVE_INFINITY);
+          tracksTrue.push(0);
+          continue;
+        }
         modes.push(MODE_MEMBER);
         splits.push(0);
         tracksTrue.push(0);
-        const ci = t.threshold[i];
-        const from = t.catBoundaries[ci];
-        const to = t.catBoundaries[ci + 1];
-        for (let w = from; w < to; w++) {
-          const bits = t.catThreshold[w];
-          for (let b = 0; b < 32; b++) if ((bits >>> b) & 1) members.push((w - from) * 32 + b);
-        }
-        members.push(Number.NaN);
+        members.push(...cats, Number.NaN);
       } else {
         const missingType = (dt >> 2) & 3;
         const defaultLeft = (dt & 2) !== 0;
@@ -446,11 +460,11 @@ function treeEnsembleRegressorV3(trees: ParsedTree[], k: number): { attrs: Attr[
       const left = idOf(t.leftChild[i]);
       const right = idOf(t.rightChild[i]);
       if ((dt & 1) !== 0) {
-        const ci = t.threshold[i];
-        const cats: number[] = [];
-        for (let w = t.catBoundaries[ci]; w < t.catBoundaries[ci + 1]; w++) {
-          const bits = t.catThreshold[w];
-          for (let b = 0; b < 32; b++) if ((bits >>> b) & 1) cats.push((w - t.catBoundaries[ci]) * 32 + b);
+        const cats = categoriesOf(t, i);
+        if (cats.length === 0) {
+          // An empty bitset sends every value right (see treeEnsemble).
+          push(ti, i, f, "BRANCH_LT", Number.NEGATIVE_INFINITY, left, right, 0);
+          continue;
         }
         let id = i;
         cats.forEach((cat, j) => {

@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { NativeUnavailableError } from "../errors.js";
 import { getLogger } from "../logger.js";
 import type { NativeBinding } from "./binding.js";
-import {
 import { withOpenMPDefaults } from "./openmp.js";
+import {
   ADDON_FILE,
   LIBRARY_INFO_FILE,
   libraryFileName,

@@ -232,7 +232,7 @@ export class Model {
   }
 
   /**
-   * One encoded row on the engine's fastest path. With `out` (outputWidth(options) values or more), the
+   * One encoded row on the engine's fastest path. With `out` (outputWidth(options) values), the
    * result is written there and `out` is returned: no allocation per call.
    */
   predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {

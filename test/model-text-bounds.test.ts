@@ -87,8 +87,18 @@ describe("declared sizes", () => {
     expect(parseModel(empty(1).replace("multiclass num_class:1", "regression")).trees).toHaveLength(0);
   });
 
-  it("a number beyond the double range, and a subnormal where LightGBM cannot read one", () => {
+  it("a number beyond the double range", () => {
     refused(c.modelText.replace(/^(threshold=)\S+/m, "$11e400"), /out of the double range/);
+  });
+
+  it("a 300,000-digit token that is not a number fails in linear time (no regex backtracking)", () => {
+    for (const tail of ["x", ".5x", "e5x"]) {
+      refused(c.modelText.replace(/^(threshold=)\S+/m, `$1${"1".repeat(300_000)}${tail}`), /is not a number/);
+    }
+    refused(
+      c.modelText.replace(/^(feature_infos=)\S+/m, `$1${"1:".repeat(100_000)}x`),
+      /feature_infos entry/,
+    );
   });
 });
 

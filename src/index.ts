@@ -1,18 +1,25 @@
 export type { ColumnarInput, Encoded, EncoderOptions } from "./bundle/encoder.js";
 export { type CreateBundleOptions, type CreatedBundle, createBundle } from "./bundle/from-model.js";
-export type {
-  BinaryResult,
-  ClassExplanation,
-  Contribution,
-  ExplainResult,
-  Explanation,
-  MulticlassResult,
-  PredictionResult,
-  RegressionResult,
+export {
+  type BinaryResult,
+  type ClassExplanation,
+  type Contribution,
+  type ExplainResult,
+  type Explanation,
+  type ExplanationOf,
+  hasClasses,
+  isBinary,
+  isMulticlass,
+  isRegression,
+  type MulticlassExplanation,
+  type MulticlassResult,
+  type PredictionResult,
+  type RegressionResult,
+  type ResultOf,
 } from "./bundle/output.js";
 export { saveBundle } from "./bundle/save.js";
 export type { AbsentFields, ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js";
-export { type FieldSpec, parseSpec, type Spec, specSchema } from "./bundle/spec.js";
+export { type FieldSpec, parseSpec, type Spec, specSchema, type Task, validateSpec } from "./bundle/spec.js";
 export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";
 export { NativeEngine, type NativeEngineOptions } from "./engines/native.js";
@@ -27,11 +34,14 @@ export {
 } from "./errors.js";
 export { type Logger, setLogger } from "./logger.js";
 export {
+  BaseModel,
   type LoadOptions,
   type MatrixInput,
   Model,
   type ModelOptions,
+  type RecordArg,
   type RecordPredictOptions,
+  type TaskOptions,
 } from "./model.js";
 export { ModelParseError } from "./model-text/errors.js";
 export { loadedAddon, nativeAvailable, setNativeBinding } from "./native/binding.js";

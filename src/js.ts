@@ -1,12 +1,45 @@
 /**
- * Browser-safe entry point (`lightgbm-node/js`): the pure TypeScript engine only. Never imports the
- * native addon or any `node:` module, so it bundles for a browser or an Electron renderer.
+ * Browser-safe entry point (`lightgbm-node/js`): bundles and records with the Node SDK's pipeline (the
+ * same encoder, validation errors and output transform, src/model-base.ts), and the pure TypeScript
+ * engine. Never imports the native addon or any `node:` module, so it bundles for a browser or an
+ * Electron renderer (test/browser-entry.test.ts bundles it with esbuild for the browser platform).
  *
- *   import { JsEngine } from "lightgbm-node/js";
- *   const engine = JsEngine.fromString(modelText); // or JsEngine.fromBuffer(await res.arrayBuffer())
- *   const p = engine.predictRow(new Float64Array([...]));
+ *   import { Model } from "lightgbm-node/js";
+ *   const model = await Model.load("/models/hr-attrition/", { task: "binary" }); // model.txt + spec.json
+ *   const { probability } = model.predict({ satisfaction_level: 0.38, ... });
+ *
+ *   import { JsEngine } from "lightgbm-node/js";            // the engine alone: matrices in, numbers out
+ *   const engine = JsEngine.fromString(modelText);          // or JsEngine.fromBuffer(await res.arrayBuffer())
  */
 
+export {
+  type BrowserLoadOptions,
+  type BundleSources,
+  type BundleTexts,
+  type EngineFactory,
+  type FileSource,
+  Model,
+} from "./browser-model.js";
+export type { ColumnarInput, Encoded, EncoderOptions } from "./bundle/encoder.js";
+export {
+  type BinaryResult,
+  type ClassExplanation,
+  type Contribution,
+  type ExplainResult,
+  type Explanation,
+  type ExplanationOf,
+  hasClasses,
+  isBinary,
+  isMulticlass,
+  isRegression,
+  type MulticlassExplanation,
+  type MulticlassResult,
+  type PredictionResult,
+  type RegressionResult,
+  type ResultOf,
+} from "./bundle/output.js";
+export type { AbsentFields, ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js";
+export { type FieldSpec, parseSpec, type Spec, type Task, validateSpec } from "./bundle/spec.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";
 export { iterationRange, outputWidthFor } from "./engines/engine.js";
 export type { ModelHeader, ParsedModel, ParsedTree } from "./engines/js/index.js";
@@ -17,3 +50,12 @@ export {
   parseModel,
   parseModelHeader,
 } from "./engines/js/index.js";
+export { DisposedError, LightGBMError, ValidationError, type ValidationIssue } from "./errors.js";
+export {
+  BaseModel,
+  type MatrixInput,
+  type ModelOptions,
+  type RecordArg,
+  type RecordPredictOptions,
+  type TaskOptions,
+} from "./model-base.js";

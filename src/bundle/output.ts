@@ -2,7 +2,7 @@
  * The output transform: the engine's flat Float64Array → named results, and SHAP contributions →
  * per-field explanations (one-hot columns summed back into their field).
  */
-import type { Spec } from "./spec.js";
+import type { Spec, Task } from "./spec.js";
 import { fieldWidth } from "./spec.js";
 
 // Type aliases rather than interfaces, so results are assignable to Record<string, unknown>.
@@ -26,6 +26,16 @@ export type RegressionResult = {
 
 export type PredictionResult = BinaryResult | MulticlassResult | RegressionResult;
 
+/**
+ * The result of one record for a task: `ResultOf<"binary">` is BinaryResult; `ResultOf<Task>` (a model
+ * whose task is not known when the program is compiled) is the union, PredictionResult.
+ */
+export type ResultOf<T extends Task> = T extends "binary"
+  ? BinaryResult
+  : T extends "multiclass"
+    ? MulticlassResult
+    : RegressionResult;
+
 export interface Contribution {
   field: string;
   value: number;
@@ -42,8 +52,38 @@ export interface ClassExplanation extends Explanation {
   class: string | number;
 }
 
+/** Multiclass: one explanation per class, in class order. */
+export type MulticlassExplanation = { classes: ClassExplanation[] };
+
 /** Binary and regression: one explanation; multiclass: one per class, in class order. */
-export type ExplainResult = Explanation | { classes: ClassExplanation[] };
+export type ExplainResult = Explanation | MulticlassExplanation;
+
+/** The explanation of one record for a task (the union, ExplainResult, for `Task`). */
+export type ExplanationOf<T extends Task> = T extends "multiclass" ? MulticlassExplanation : Explanation;
+
+// Narrowing helpers, for code that handles models of any task (their results are PredictionResult).
+// The JSON of a result carries no task field (the server's classic /predict body is unchanged), so
+// these test the shape; TypeScript's `"probability" in result` narrows the same way.
+
+/** A binary result: `{ prediction: 0 | 1, probability }`. */
+export function isBinary(result: PredictionResult): result is BinaryResult {
+  return typeof (result as BinaryResult).probability === "number";
+}
+
+/** A multiclass result: `{ prediction, probabilities }`. */
+export function isMulticlass(result: PredictionResult): result is MulticlassResult {
+  return Array.isArray((result as MulticlassResult).probabilities);
+}
+
+/** A regression result (every objective but binary and multiclass): `{ value }`. */
+export function isRegression(result: PredictionResult): result is RegressionResult {
+  return typeof (result as RegressionResult).value === "number";
+}
+
+/** A multiclass explanation (one per class) rather than a single one. */
+export function hasClasses(explanation: ExplainResult): explanation is MulticlassExplanation {
+  return Array.isArray((explanation as MulticlassExplanation).classes);
+}
 
 export class OutputTransform {
   readonly #task: Spec["task"];

@@ -245,6 +245,11 @@ export function parseSpec(text: string, source = "spec.json"): Spec {
   } catch (err) {
     throw new ValidationError([{ field: source, message: `is not valid JSON: ${(err as Error).message}` }]);
   }
+  return validateSpec(json, source);
+}
+
+/** Checks a parsed spec.json (a JSON value of unknown shape), with errors that name the path and the problem. */
+export function validateSpec(json: unknown, source = "spec.json"): Spec {
   const result = specSchema.safeParse(json);
   if (!result.success) {
     throw new ValidationError(

@@ -1,11 +1,20 @@
 // The Electron example (examples/electron) type-checks against this package's published types: main
 // process on the full SDK ("lightgbm-node"), renderer on the browser-safe entry ("lightgbm-node/js").
 // Electron itself is not installed: examples/electron/types/electron.d.ts declares the few APIs used.
+// The renderer also runs: bundled as the example says, in headless Chromium with its page's CSP, the
+// preload's bridge stood in for by the Node SDK.
 import { execFile } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { Model } from "../src/model.js";
+import { launchChromium, watchPage } from "./helpers/browser.js";
+import { hasChromium } from "./helpers/chromium.js";
+import { HR_RECORD } from "./helpers/records.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -44,6 +53,75 @@ describe("Electron example", () => {
       expect(r.out).toMatch(/zz-misuse\.ts.*(Float64Array|not assignable)/);
     } finally {
       rmSync(bad, { force: true });
+    }
+  });
+});
+
+describe.runIf(hasChromium)("Electron example's renderer in headless Chromium", () => {
+  it("predicts records from the bundle with lightgbm-node/js (the SDK's encoder), as the main process does", async () => {
+    // The renderer bundled as the example says (esbuild, browser platform), its page (index.html, with its
+    // CSP) served as files, and the preload's bridge stood in for by the Node SDK: what main.ts answers.
+    const built = await build({
+      entryPoints: [join(example, "renderer.ts")],
+      bundle: true,
+      format: "iife",
+      platform: "browser",
+      write: false,
+      logLevel: "silent",
+    });
+    const files: Record<string, { type: string; body: string }> = {
+      "/": { type: "text/html", body: readFileSync(join(example, "index.html"), "utf8") },
+      "/renderer.js": { type: "text/javascript", body: built.outputFiles[0].text },
+    };
+    const server = createServer((req, res) => {
+      const f = files[req.url ?? ""];
+      if (f) res.writeHead(200, { "content-type": f.type }).end(f.body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const bundleDir = join(root, "models/hr-attrition");
+    const main = await Model.load(bundleDir, { engine: "native", task: "binary" });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const problems = await watchPage(page);
+      await page.exposeFunction("__mainPredict", (records: Record<string, unknown>[]) =>
+        main.predict(records),
+      );
+      await page.exposeFunction("__mainBundle", () => ({
+        model: readFileSync(join(bundleDir, "model.txt"), "utf8"),
+        spec: readFileSync(join(bundleDir, "spec.json"), "utf8"),
+      }));
+      await page.addInitScript(() => {
+        const w = window as unknown as Record<string, (...a: unknown[]) => unknown>;
+        (window as unknown as { lgbm: unknown }).lgbm = {
+          predict: (records: unknown) => w.__mainPredict(records),
+          bundle: () => w.__mainBundle(),
+        };
+      });
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page.waitForFunction(() => document.getElementById("out")?.textContent?.startsWith("{"));
+      const shown = JSON.parse((await page.textContent("#out")) ?? "");
+      const record = {
+        ...HR_RECORD,
+        sales: "sales",
+        salary: "low",
+        Work_accident: false,
+        promotion_last_5years: false,
+      };
+      const want = main.predict(record);
+      const explanation = main.explain(record);
+      expect(shown.viaMain).toEqual(want);
+      expect(shown.inRenderer.prediction).toBe(want.prediction);
+      expect(Math.abs(shown.inRenderer.probability - want.probability)).toBeLessThanOrEqual(1e-15);
+      expect(shown.inRenderer.baseValue).toBe(explanation.baseValue);
+      expect(shown.inRenderer.top).toEqual(explanation.contributions[0]);
+      expect(shown.inRenderer.invalid).toBe('salary: expected one of high, low, medium, got "astronaut"');
+      expect(problems.all.filter((p) => !/^CSP: script-src blocked eval/.test(p))).toEqual([]);
+    } finally {
+      await browser.close();
+      main.dispose();
+      await new Promise((ok) => server.close(ok));
     }
   });
 });

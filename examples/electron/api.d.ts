@@ -3,17 +3,8 @@
 export interface LgbmBridge {
   /** Predicts records in the main process with the native engine: named results. */
   predict(records: Record<string, unknown>[]): Promise<unknown[]>;
-  /** The model text and spec, for predicting in the renderer with the pure JS engine. */
-  bundle(): Promise<{ modelText: string; spec: BundleSpec }>;
-}
-
-/** The parts of spec.json the renderer's small encoder reads. */
-export interface BundleSpec {
-  columns: string[];
-  fields: (
-    | { name: string; type: "number" | "integer" | "boolean" }
-    | { name: string; type: "category"; values: string[]; encoding: { kind: "onehot"; columns: string[] } | { kind: "native"; column: string } }
-  )[];
+  /** The bundle's two texts (model.txt and spec.json), for predicting in the renderer (lightgbm-node/js). */
+  bundle(): Promise<{ model: string; spec: string }>;
 }
 
 declare global {

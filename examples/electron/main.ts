@@ -42,8 +42,8 @@ app.whenReady().then(async () => {
     return model.predict(records);
   });
   ipcMain.handle("lgbm:bundle", () => ({
-    modelText: readFileSync(join(bundleDir, "model.txt"), "utf8"),
-    spec: JSON.parse(readFileSync(join(bundleDir, "spec.json"), "utf8")),
+    model: readFileSync(join(bundleDir, "model.txt"), "utf8"),
+    spec: readFileSync(join(bundleDir, "spec.json"), "utf8"),
   }));
 
   await createWindow();

@@ -296,11 +296,10 @@ describe.runIf(hasChromium)("the browser entry in headless Chromium", () => {
       (url, status) => status === 404 && /\/(bare\/spec\.json|nowhere\/)/.test(url),
     );
     await page.goto(`${base}/`);
-    await page.waitForFunction(() => "__report" in window, undefined, { timeout: 60_000 });
-    const got = (await page.evaluate(() => (window as unknown as { __report: unknown }).__report)) as Record<
-      string,
-      unknown
-    >;
+    await page.waitForFunction(() => "__report" in globalThis, undefined, { timeout: 60_000 });
+    const got = await page.evaluate(
+      () => (globalThis as unknown as { __report: Record<string, unknown> }).__report,
+    );
     expect(got.failure).toBeUndefined();
     // zod probes once whether `new Function` works (caught: it then validates without generated code),
     // which a CSP without 'unsafe-eval' reports; the entry itself never tries (field-reader.ts).

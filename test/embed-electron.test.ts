@@ -92,15 +92,15 @@ describe.runIf(hasChromium)("Electron example's renderer in headless Chromium", 
         model: readFileSync(join(bundleDir, "model.txt"), "utf8"),
         spec: readFileSync(join(bundleDir, "spec.json"), "utf8"),
       }));
-      await page.addInitScript(() => {
-        const w = window as unknown as Record<string, (...a: unknown[]) => unknown>;
-        (window as unknown as { lgbm: unknown }).lgbm = {
-          predict: (records: unknown) => w.__mainPredict(records),
-          bundle: () => w.__mainBundle(),
-        };
+      await page.addInitScript({
+        content:
+          "window.lgbm = { predict: (r) => window.__mainPredict(r), bundle: () => window.__mainBundle() };",
       });
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      await page.waitForFunction(() => document.getElementById("out")?.textContent?.startsWith("{"));
+      type Doc = { document: { getElementById(id: string): { textContent: string | null } | null } };
+      await page.waitForFunction(() =>
+        (globalThis as unknown as Doc).document.getElementById("out")?.textContent?.startsWith("{"),
+      );
       const shown = JSON.parse((await page.textContent("#out")) ?? "");
       const record = {
         ...HR_RECORD,

@@ -36,12 +36,9 @@ export async function watchPage(
       problems.all.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
   await page.exposeFunction("__cspViolation", (s: string) => problems.all.push(`CSP: ${s}`));
-  await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => {
-      (window as unknown as { __cspViolation(s: string): void }).__cspViolation(
-        `${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`,
-      );
-    });
+  await page.addInitScript({
+    content: `document.addEventListener("securitypolicyviolation", (e) =>
+      window.__cspViolation(e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " (" + e.sourceFile + ":" + e.lineNumber + ")"));`,
   });
   return problems;
 }

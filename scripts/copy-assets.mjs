@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Build step after tsc: files dist/ needs that are not TypeScript. ReDoc's standalone bundle (one file,
-// with React inside) is copied from the redoc dev dependency, so /redoc works offline and users do not
-// install ReDoc's React stack; its source-map comment is dropped (the map is not shipped).
+// Build step after tsc: files dist/ needs that are not TypeScript, copied from dev dependencies so users
+// install none of them. ReDoc's standalone bundle (one file, with React inside) for /redoc, and Swagger
+// UI's bundle and stylesheet (swagger-ui-dist) for /docs: both pages work offline, and users install
+// neither ReDoc's React stack nor @fastify/swagger-ui with its static-file server. Source-map comments
+// are dropped (the maps are not shipped); the licences go beside the files.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -10,16 +12,29 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const assets = join(root, "dist/assets");
 const require = createRequire(join(root, "package.json"));
-mkdirSync(assets, { recursive: true });
 
+/** Copies `from` to `to`, without a trailing source-map comment (JS `//#` or CSS `/*#`). */
+function copyWithoutMap(from, to) {
+  const text = readFileSync(from, "utf8")
+    .replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n")
+    .replace(/\n\/\*# sourceMappingURL=\S+ ?\*\/\s*$/, "\n");
+  writeFileSync(to, text);
+}
+
+mkdirSync(assets, { recursive: true });
 const redoc = dirname(require.resolve("redoc/package.json"));
-const bundle = readFileSync(join(redoc, "bundles/redoc.standalone.js"), "utf8").replace(
-  /\n\/\/# sourceMappingURL=\S+\s*$/,
-  "\n",
-);
-writeFileSync(join(assets, "redoc.standalone.js"), bundle);
+copyWithoutMap(join(redoc, "bundles/redoc.standalone.js"), join(assets, "redoc.standalone.js"));
 copyFileSync(
   join(redoc, "bundles/redoc.standalone.js.LICENSE.txt"),
   join(assets, "redoc.standalone.js.LICENSE.txt"),
 );
 copyFileSync(join(redoc, "LICENSE"), join(assets, "redoc.LICENSE"));
+
+const swagger = dirname(require.resolve("swagger-ui-dist/package.json"));
+const swaggerOut = join(assets, "swagger-ui");
+mkdirSync(swaggerOut, { recursive: true });
+for (const f of ["swagger-ui-bundle.js", "swagger-ui.css"])
+  copyWithoutMap(join(swagger, f), join(swaggerOut, f));
+for (const f of ["swagger-ui-bundle.js.LICENSE.txt", "LICENSE", "NOTICE"]) {
+  copyFileSync(join(swagger, f), join(swaggerOut, f));
+}

@@ -60,9 +60,9 @@ describe("the OpenAPI document", () => {
     ]) {
       expect(inDoc).toContain(k);
     }
-    // Hidden: the documentation's own pages and files, nothing else.
+    // Hidden: the documentation's and the model page's own pages and files, nothing else.
     for (const r of routes.filter((r) => r.schema?.hide)) {
-      expect(r.url).toMatch(/^\/(docs|redoc|openapi\.json)/);
+      expect(r.url).toMatch(/^\/(docs|redoc|openapi\.json|page\/|$)|^\/models\/:name$/);
     }
     // Every documented route declares its responses.
     for (const r of documented()) expect(r.schema?.response, key(r.method, r.url)).toBeTruthy();
@@ -234,6 +234,30 @@ const CALLS: Call[] = [
     route: "/v2/repository/models/:name/load",
     path: "/v2/repository/models/nope/load",
     status: 400,
+  },
+  // the model page's data
+  { method: "GET", route: "/models/:name/card", path: "/models/hr-attrition/card", status: 200 },
+  { method: "GET", route: "/models/:name/card", path: "/models/nope/card", status: 404 },
+  {
+    method: "POST",
+    route: "/models/:name/what-if",
+    path: "/models/hr-attrition/what-if",
+    body: CLASSIC,
+    status: 200,
+  },
+  {
+    method: "POST",
+    route: "/models/:name/what-if",
+    path: "/models/hr-attrition/what-if",
+    body: { ...CLASSIC, salary: "astronaut" },
+    status: 422,
+  },
+  {
+    method: "POST",
+    route: "/models/:name/what-if",
+    path: "/models/nope/what-if",
+    body: CLASSIC,
+    status: 404,
   },
   // the same API with keys and a rate limit of 2 a minute: 401, then 200, 200, 429
   { method: "POST", route: "/predict", path: "/predict", body: CLASSIC, status: 401, server: () => limited },

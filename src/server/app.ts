@@ -23,6 +23,7 @@ import type { Predictions } from "./predictions.js";
 import type { ModelRepository } from "./registry.js";
 import { docsRoutes, openApiOptions } from "./routes/docs.js";
 import { opsRoutes } from "./routes/ops.js";
+import { pageRoutes } from "./routes/page.js";
 import { predictRoutes } from "./routes/predict.js";
 import { v2Routes } from "./routes/v2.js";
 import { sharedSchemas } from "./schemas/index.js";
@@ -83,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.checkSerialization) await app.register(checkSerialization);
   await app.register(requestMetrics, { metrics });
   await app.register(headers.plugin);
-  await app.register(apiKeyAuth, { keys });
+  await app.register(apiKeyAuth, { keys, page: config.docs });
   await app.register(requestRateLimit, { perMinute: config.rateLimit });
   await app.register(classicErrors, { logger });
   await app.register(sharedSchemas);
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(v2Routes, { prefix: "/v2", repo, predictions, logger, isShuttingDown });
   if (config.docs) {
     await app.register(docsRoutes, { models: docs.map((d) => d.doc), pageHeaders: headers.docsHook, title });
+    await app.register(pageRoutes, { repo, docs: docs.map((d) => d.doc), pageHeaders: headers.docsHook });
   }
   return app;
 }

@@ -33,15 +33,37 @@ export function isPublic(url: string): boolean {
   return PUBLIC_PATHS.has(query < 0 ? url : url.slice(0, query));
 }
 
+/**
+ * Whether a GET is for the model page's shell: `/`, `/models/{name}` (no further segment) or one of its
+ * files under `/page/`. They hold nothing of any model (the page reads its data from routes that need the
+ * key), and a browser opening the page cannot send a key before the page asks for it.
+ */
+export function isPageShell(method: string, url: string): boolean {
+  if (method !== "GET" && method !== "HEAD") return false;
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
+  return (
+    path === "/" ||
+    /^\/models\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(path) ||
+    /^\/page\/[a-z0-9-]+\.(js|css|svg)$/.test(path)
+  );
+}
+
 export const UNAUTHORIZED = "missing or invalid API key: send Authorization: Bearer <key>";
 
-export const apiKeyAuth: FastifyPluginCallback<{ keys: ApiKeys }> = fp<{ keys: ApiKeys }>(
-  (app, { keys }, done) => {
+export interface ApiKeyAuthOptions {
+  keys: ApiKeys;
+  /** The model page is served: its shell is public (isPageShell). */
+  page?: boolean;
+}
+
+export const apiKeyAuth: FastifyPluginCallback<ApiKeyAuthOptions> = fp<ApiKeyAuthOptions>(
+  (app, { keys, page = false }, done) => {
     // Declared, so every request object has the same shape whether or not it carries a key.
     app.decorateRequest("apiKey", undefined);
     if (keys.enabled) {
       app.addHook("onRequest", (req, reply, next) => {
-        if (isPublic(req.url)) return next();
+        if (isPublic(req.url) || (page && isPageShell(req.method, req.url))) return next();
         const key = keys.check(req.headers.authorization);
         if (!key) {
           reply.header("www-authenticate", 'Bearer realm="lgbm"');

@@ -211,7 +211,19 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       Object.fromEntries(Object.keys(pin.platforms).map((k) => [`@lightgbm-node/${k}`, pkg.version])),
     );
     expect(manifest.peerDependenciesMeta["onnxruntime-node"]).toEqual({ optional: true });
-    for (const dev of ["onnxruntime-node", "cmake-js", "node-addon-api", "redoc"]) {
+    // Development only: the engines' build, ReDoc's and Swagger UI's bundles (copied into dist/assets),
+    // the model page's bundler, the browser tests.
+    for (const dev of [
+      "onnxruntime-node",
+      "cmake-js",
+      "node-addon-api",
+      "redoc",
+      "swagger-ui-dist",
+      "@fastify/swagger-ui",
+      "@fastify/static",
+      "esbuild",
+      "playwright-core",
+    ]) {
       expect(manifest.dependencies[dev]).toBeUndefined();
     }
     expect(manifest.engines.node).toBe(pkg.engines.node);
@@ -222,9 +234,18 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       "CHANGELOG.md",
       "README.md",
       "dist/assets/redoc.standalone.js",
+      "dist/assets/swagger-ui/swagger-ui-bundle.js",
+      "dist/assets/swagger-ui/swagger-ui.css",
+      "dist/assets/swagger-ui/LICENSE",
+      "dist/assets/swagger-ui/NOTICE",
+      "dist/assets/page/model-page.js",
+      "dist/assets/page/model-page.css",
+      "dist/assets/page/icon.svg",
     ]) {
       expect(files).toContain(f);
     }
+    // The model page's browser sources are bundled, not shipped as modules.
+    expect(files.filter((f) => /^dist\/server\/page\/(?!card\.)/.test(f))).toEqual([]);
     // No maps (they would point at src/, which is not shipped), no data, no development scripts.
     expect(files.filter((f) => /\.map$|\.csv$|^src\/|^test\/|^bench\/|^examples\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith("scripts/")).sort()).toEqual([
@@ -238,6 +259,14 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       })
     ).stdout;
     expect(redoc).not.toMatch(/sourceMappingURL=\S+\.map\s*$/);
+    for (const f of ["swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css"]) {
+      const text = (
+        await run("tar", ["xzf", join(out, release.main), "-O", `package/dist/assets/${f}`], {
+          maxBuffer: 64 << 20,
+        })
+      ).stdout;
+      expect(text, f).not.toMatch(/sourceMappingURL=/);
+    }
   });
 
   it("the platform tarball: addon, official library and licences, os/cpu/libc and the measured glibc", async () => {
@@ -344,6 +373,17 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       expect((await redoc.arrayBuffer()).byteLength).toBeGreaterThan(500_000);
       expect((await fetch(`${server.base}/redoc`)).status).toBe(200);
       expect((await fetch(`${server.base}/docs`)).status).toBe(200);
+      // Swagger UI from the shipped bundle, and the model page with its data.
+      const swagger = await fetch(`${server.base}/docs/static/swagger-ui-bundle.js`);
+      expect(swagger.status).toBe(200);
+      expect((await swagger.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+      expect((await fetch(`${server.base}/docs/static/swagger-initializer.js`)).status).toBe(200);
+      expect((await fetch(`${server.base}/docs/static/swagger-ui.css`)).status).toBe(200);
+      expect((await fetch(`${server.base}/`)).status).toBe(200);
+      expect((await fetch(`${server.base}/page/model-page.js`)).status).toBe(200);
+      const card = await fetch(`${server.base}/models/hr-attrition/card`);
+      expect(card.status).toBe(200);
+      expect(((await card.json()) as { importance: unknown[] }).importance).toHaveLength(9);
       server.child.kill("SIGTERM");
       expect(server.stderr()).not.toMatch(/LIGHTGBM_NODE_NO_NATIVE/);
     });

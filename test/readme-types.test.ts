@@ -12,7 +12,7 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
 
 /** The README's ```ts blocks (indented ones in list items too), dedented, with their line numbers. */
-export function tsBlocks(markdown: string): { line: number; code: string }[] {
+function tsBlocks(markdown: string): { line: number; code: string }[] {
   const blocks: { line: number; code: string }[] = [];
   for (const m of markdown.matchAll(/^([ \t]*)```ts\n([\s\S]*?)^\1```[ \t]*$/gm)) {
     const indent = m[1].length;

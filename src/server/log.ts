@@ -10,6 +10,11 @@ export interface ServerLogger {
   logger: Logger;
   /** Flushes buffered lines (shutdown). */
   flush(): void;
+  /**
+   * Resolves once the log file is open (at once without one): the file opens asynchronously, and a
+   * flush before that loses the lines buffered so far (a server closed right after it started).
+   */
+  ready(): Promise<void>;
 }
 
 export function createLogger(config: ServerConfig, base: Record<string, unknown> = {}): ServerLogger {
@@ -40,6 +45,14 @@ export function createLogger(config: ServerConfig, base: Record<string, unknown>
   );
   return {
     logger,
+    ready() {
+      const f = file;
+      if (!f || (f as unknown as { fd: number }).fd >= 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        f.once("ready", () => resolve());
+        f.once("error", () => resolve());
+      });
+    },
     flush() {
       for (const s of [stdout, file]) {
         try {

@@ -45,7 +45,7 @@ export interface StartOptions {
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const workerId = cluster.isWorker ? cluster.worker?.id : undefined;
-  const { logger, flush } = createLogger(config, workerId !== undefined ? { worker: workerId } : {});
+  const { logger, flush, ready } = createLogger(config, workerId !== undefined ? { worker: workerId } : {});
   setLogger({
     debug: (m) => logger.debug(m),
     info: (m) => logger.info(m),
@@ -155,6 +155,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         clearInterval(idle);
         await predictionLog?.close();
         logger.info("shutdown complete");
+        await ready();
         flush();
       }
     })();

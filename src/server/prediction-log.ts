@@ -77,28 +77,35 @@ export class PredictionLog {
     }
   }
 
+  /**
+   * Shifts the files (file → file.1 → …) now, and reopens the path: lines already handed to the stream
+   * finish in file.1 (a renamed file keeps its open descriptor), new ones go to the new file. Not after a
+   * flush: under steady writes the stream's buffer never drains, so a rotation waiting for it never ran
+   * and the file grew past its limit.
+   */
   private rotate(): void {
     if (this.rotating) return;
-    this.rotating = true;
-    // Shift on disk once buffered data is out, then reopen the file at the same path.
-    this.dest.flush((err) => {
-      try {
-        if (!err) {
-          for (let i = this.keep - 1; i >= 1; i--) {
-            const from = `${this.file}.${i}`;
-            if (existsSync(from)) renameSync(from, `${this.file}.${i + 1}`);
-          }
-          if (existsSync(`${this.file}.${this.keep + 1}`)) unlinkSync(`${this.file}.${this.keep + 1}`);
-          renameSync(this.file, `${this.file}.1`);
-          this.dest.reopen();
-          this.size = 0;
-        }
-      } catch {
-        // Rotation is best effort: keep appending to the current file.
-      } finally {
-        this.rotating = false;
+    try {
+      for (let i = this.keep - 1; i >= 1; i--) {
+        const from = `${this.file}.${i}`;
+        if (existsSync(from)) renameSync(from, `${this.file}.${i + 1}`);
       }
+      if (existsSync(`${this.file}.${this.keep + 1}`)) unlinkSync(`${this.file}.${this.keep + 1}`);
+      renameSync(this.file, `${this.file}.1`);
+    } catch {
+      return; // rotation is best effort (the file is not there yet, or cannot be renamed): keep appending
+    }
+    this.size = 0;
+    this.rotating = true;
+    // The next rotation once the new file is open (SonicBoom reopens after its write in flight).
+    this.dest.once("ready", () => {
+      this.rotating = false;
     });
+    try {
+      this.dest.reopen();
+    } catch {
+      this.rotating = false;
+    }
   }
 
   /** Flushes and closes the file (shutdown). */

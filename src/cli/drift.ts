@@ -9,7 +9,7 @@ import { analyzeFile, loadBundleSpec } from "../drift/analyze.js";
 import { renderHtml } from "../drift/html.js";
 import { joinLabels } from "../drift/join.js";
 import type { Flag, QuantityReport } from "../drift/report.js";
-import { fileSize } from "../drift/source.js";
+import { expandLogPaths, fileSize } from "../drift/source.js";
 import { progressBar } from "./progress.js";
 
 interface DriftFlags {
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option("-b, --bundle <dir>", "bundle folder (model.txt + spec.json with reference statistics)")
     .option(
       "-l, --log <file>",
-      "prediction log (JSON lines) or records CSV (.csv); repeat for rotated logs, oldest first",
+      "prediction log (JSON lines) or records CSV (.csv); a folder of logs, or a quoted pattern such as 'predictions*.jsonl*' (every worker's and rotated file); repeatable",
       collect,
       [],
     )
@@ -85,6 +85,7 @@ export function register(program: Command): void {
       if (opts.failOn !== undefined && opts.failOn !== "warn" && opts.failOn !== "drift") {
         throw new RangeError(`--fail-on must be warn or drift, got ${JSON.stringify(opts.failOn)}`);
       }
+      opts.log = expandLogPaths(opts.log);
       const size = opts.log.reduce((s, f) => s + (fileSize(f) ?? 0), 0);
       const bar = size ? progressBar(size, "drift [{bar}] {percentage}% | {value}/{total} bytes") : undefined;
       const report = await analyzeFile(opts.bundle, opts.log, {
@@ -126,7 +127,7 @@ export function register(program: Command): void {
     .description("Join a prediction log with observed labels into a training CSV for lgbm train --data")
     .option(
       "-l, --log <file>",
-      "prediction log (JSON lines) or records CSV (required; repeatable)",
+      "prediction log (JSON lines) or records CSV, a folder of logs, or a quoted pattern (required; repeatable)",
       collect,
       [],
     )
@@ -152,7 +153,7 @@ export function register(program: Command): void {
       const opts: JoinFlags = { ...parent, ...stripUndefined(own), log: [...(parent.log ?? []), ...own.log] };
       if (opts.log.length === 0) throw new RangeError("lgbm drift join needs --log <file>");
       const result = await joinLabels({
-        log: opts.log,
+        log: expandLogPaths(opts.log),
         labels: opts.labels,
         id: opts.id,
         logId: opts.logId,

@@ -45,6 +45,7 @@ export const driftPlugin: FastifyPluginAsync<DriftPluginOptions> = async (app: F
     // Each gauge computes at its own scrape (prom-client collects gauges concurrently).
     new client.Gauge({
       name: "lgbm_drift_psi",
+      aggregator: "average", // across --workers: each worker sees its own traffic
       help: "Population stability index of an input field against the bundle's reference (0.1: warn, 0.25: drift)",
       labelNames: ["model", "field"],
       registers,
@@ -56,6 +57,7 @@ export const driftPlugin: FastifyPluginAsync<DriftPluginOptions> = async (app: F
     });
     new client.Gauge({
       name: "lgbm_drift_prediction_psi",
+      aggregator: "average", // across --workers: each worker sees its own traffic
       help: "Population stability index of the prediction distribution against the bundle's reference",
       labelNames: ["model"],
       registers,
@@ -66,6 +68,7 @@ export const driftPlugin: FastifyPluginAsync<DriftPluginOptions> = async (app: F
     });
     new client.Gauge({
       name: "lgbm_drift_window_rows",
+      aggregator: "sum", // across --workers: rows of every worker
       help: "Records in the drift monitor's rolling window",
       labelNames: ["model"],
       registers,

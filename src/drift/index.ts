@@ -17,4 +17,4 @@ export {
   type QuantityReport,
   type Thresholds,
 } from "./report.js";
-export { type LiveRow, readLive } from "./source.js";
+export { expandLogPaths, type LiveRow, readLive } from "./source.js";

@@ -9,7 +9,8 @@
  *
  * The format is picked from the extension (.csv / .tsv → CSV, anything else → JSON lines).
  */
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
@@ -41,6 +42,77 @@ export interface ReadStats {
   read: number;
   kept: number;
   skipped: number;
+}
+
+/** A rotated log's age: file.jsonl → 0, file.jsonl.3 → 3 (older). */
+function rotation(name: string): { base: string; n: number } {
+  const m = /^(.*\.jsonl)\.(\d+)$/.exec(name);
+  return m ? { base: m[1], n: Number(m[2]) } : { base: name, n: 0 };
+}
+
+/** Files in order: by name, and each log's rotated files oldest first (file.2, file.1, file). */
+function oldestFirst(files: string[]): string[] {
+  return files.sort((a, b) => {
+    const ra = rotation(basename(a));
+    const rb = rotation(basename(b));
+    return ra.base < rb.base ? -1 : ra.base > rb.base ? 1 : rb.n - ra.n;
+  });
+}
+
+/**
+ * The files `--log` names: a file as it is; a folder: every prediction log in it (`*.jsonl` and the
+ * rotated `*.jsonl.N`); a name with `*` or `?` in its last part: the files of that folder it matches
+ * (quoted, so it works whatever the shell): `predictions*.jsonl*` is what `lgbm serve --prediction-log
+ * predictions.jsonl` writes, with --workers (predictions.worker-1.jsonl, ...) and rotated files. Each
+ * log's rotated files come oldest first. A folder or pattern that matches nothing is an error.
+ * Written here rather than with a glob library: one folder's names against `*` and `?`.
+ */
+export function expandLogPaths(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const path of paths) {
+    if (path === "-") {
+      out.push(path);
+      continue;
+    }
+    let dir: string;
+    let match: (name: string) => boolean;
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      // not there (yet): a pattern, or a file the reader reports missing
+    }
+    if (isDir) {
+      dir = path;
+      match = (name) => /\.jsonl(\.\d+)?$/.test(name);
+    } else if (/[*?]/.test(basename(path))) {
+      dir = dirname(path);
+      const re = new RegExp(
+        `^${basename(path)
+          .split("")
+          .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+          .join("")}$`,
+      );
+      match = (name) => re.test(name);
+    } else {
+      out.push(path);
+      continue;
+    }
+    let names: string[];
+    try {
+      names = readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile() && match(e.name))
+        .map((e) => e.name);
+    } catch (err) {
+      throw new Error(`--log ${path}: ${(err as Error).message}`);
+    }
+    if (names.length === 0)
+      throw new Error(
+        `--log ${path}: no ${isDir ? "prediction log (*.jsonl) in that folder" : "file matches"}`,
+      );
+    out.push(...oldestFirst(names.map((n) => join(dir, n))));
+  }
+  return out;
 }
 
 export function isCsvPath(path: string): boolean {

@@ -11,12 +11,15 @@ import type { DriftRegistry } from "../drift/monitor.js";
 import type { ServerConfig } from "./config.js";
 import { ApiKeys } from "./http/api-keys.js";
 import { apiKeyAuth } from "./http/auth.js";
+import { AuthFailures } from "./http/auth-failures.js";
 import { checkSerialization } from "./http/check-serialization.js";
-import { classicErrors } from "./http/errors.js";
+import { clientErrorHandler, frameworkErrors } from "./http/client-errors.js";
+import { classicErrors, unreadableBody } from "./http/errors.js";
 import { requestRateLimit } from "./http/rate-limit.js";
 import { requestIdGenerator } from "./http/request-id.js";
 import { requestMetrics } from "./http/request-metrics.js";
 import { securityHeaders } from "./http/security-headers.js";
+import { localControl, type ModelControl } from "./inference/control.js";
 import { SERVER_NAME, SERVER_VERSION } from "./inference/metadata.js";
 import type { Metrics } from "./metrics.js";
 import type { Predictions } from "./predictions.js";
@@ -51,6 +54,12 @@ export interface AppDeps {
   checkSerialization?: boolean;
   /** Tests: called with every route added (to compare with the OpenAPI document). */
   onRoute?: (route: RouteOptions) => void;
+  /** Failed API-key attempts per client (shared with gRPC; made from the config when not given). */
+  authFailures?: AuthFailures;
+  /** Loads and unloads models on every process of the server (the repository extension). */
+  control?: ModelControl;
+  /** The text of GET /metrics (the whole server's, with --workers; this process's registry otherwise). */
+  scrape?: () => Promise<string>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -58,6 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   const keys = new ApiKeys(config.apiKeys);
   const headers = securityHeaders(deps.headerBlocks !== false);
+  const authFailures = deps.authFailures ?? new AuthFailures(config.authFailLimit);
+  const control = deps.control ?? localControl(repo);
 
   const app = Fastify({
     logController: new LogController({
@@ -70,21 +81,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // server logs about a request (an internal error) goes to the server's logger with its reqId.
     ...(config.logRequests ? { loggerInstance: logger } : {}),
     bodyLimit: config.bodyLimit,
+    // fastify takes a hop count too (proxy-addr), though its types leave numbers out.
+    trustProxy: config.trustProxy as boolean | string,
     requestIdHeader: false,
     genReqId: requestIdGenerator(headers.ServerResponse !== undefined),
     ...(headers.ServerResponse ? { http: { ServerResponse: headers.ServerResponse } } : {}),
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // Answers for what fails before routing (malformed framing, huge headers, undecodable URLs) carry
+    // the same headers, request id and error body as every other answer.
+    clientErrorHandler: clientErrorHandler(headers.api, logger),
+    frameworkErrors: frameworkErrors(headers.ServerResponse ? undefined : headers.api),
     ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
 
   if (deps.onRoute) app.addHook("onRoute", deps.onRoute);
-  // Only JSON bodies: fastify answers 415 for any other content type (the V2 routes add binary data).
+  // Only JSON bodies: fastify answers 415 for any other content type (the V2 routes add binary data),
+  // and for a JSON body in another charset than UTF-8 or compressed (errors.ts: unreadableBody).
   app.removeContentTypeParser("text/plain");
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    const unreadable = unreadableBody(req.headers);
+    if (unreadable) return done(unreadable, undefined);
+    parseJson(req, body as string, done);
+  });
   if (deps.checkSerialization) await app.register(checkSerialization);
   await app.register(requestMetrics, { metrics });
   await app.register(headers.plugin);
-  await app.register(apiKeyAuth, { keys, page: config.docs });
+  await app.register(apiKeyAuth, { keys, page: config.docs, failures: authFailures });
   await app.register(requestRateLimit, { perMinute: config.rateLimit });
   await app.register(classicErrors, { logger });
   await app.register(sharedSchemas);
@@ -100,15 +125,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (config.docs)
     await app.register(swagger, openApiOptions({ title, version: SERVER_VERSION, auth: keys.enabled }));
 
-  await app.register(opsRoutes, { repo, metrics, isShuttingDown });
+  await app.register(opsRoutes, {
+    repo,
+    isShuttingDown,
+    contentType: metrics.registry.contentType,
+    scrape: deps.scrape ?? (() => metrics.registry.metrics()),
+  });
   await app.register(driftPlugin, { drift: deps.drift, registry: metrics.registry });
   await app.register(predictRoutes, {
     repo,
     predictions,
     docs: docs.map((d) => d.doc),
     defaultModel: names.length === 1 ? names[0] : undefined,
+    maxResponseBytes: config.maxResponseBytes,
   });
-  await app.register(v2Routes, { prefix: "/v2", repo, predictions, logger, isShuttingDown });
+  await app.register(v2Routes, {
+    prefix: "/v2",
+    repo,
+    control,
+    predictions,
+    logger,
+    isShuttingDown,
+    maxResponseBytes: config.maxResponseBytes,
+  });
   if (config.docs) {
     await app.register(docsRoutes, { models: docs.map((d) => d.doc), pageHeaders: headers.docsHook, title });
     await app.register(pageRoutes, { repo, docs: docs.map((d) => d.doc), pageHeaders: headers.docsHook });

@@ -38,6 +38,18 @@ export interface ServerConfig {
   /** Requests per minute per API key (or client IP without auth); 0 disables rate limiting. */
   rateLimit: number;
   bodyLimit: number;
+  /**
+   * Largest response a prediction request may make, estimated from the request before any work is done
+   * (rows × the model's output widths); over it: 413 (classic), 400 (V2), RESOURCE_EXHAUSTED (gRPC).
+   */
+  maxResponseBytes: number;
+  /**
+   * Failed API-key attempts per minute from one client IP before every request from it with a key is
+   * refused (429) for the rest of the minute; 0: unlimited.
+   */
+  authFailLimit: number;
+  /** fastify's trustProxy: whose X-Forwarded-For names the client (for per-IP limits); false: none. */
+  trustProxy: boolean | number | string;
   microbatch: boolean;
   maxBatchSize: number;
   /** Extra time a micro-batch waits for more requests (0: only what arrived while the last batch ran). */
@@ -121,6 +133,9 @@ export interface ServeFlags {
   apiKeysFile?: string;
   rateLimit?: string | number;
   bodyLimit?: string | number;
+  maxResponseBytes?: string | number;
+  authFailLimit?: string | number;
+  trustProxy?: string;
   microbatch?: boolean;
   maxBatchSize?: string | number;
   maxWaitMs?: string | number;
@@ -160,6 +175,15 @@ export function bytes(name: string, v: string | number | undefined): number | un
   const unit = (m[2] ?? "b").toLowerCase()[0];
   const mult = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
   return Number(m[1]) * mult;
+}
+
+/** trustProxy as fastify takes it: true/false, a hop count (an integer), or addresses/CIDRs (comma list). */
+function trustProxy(v: string | undefined): boolean | number | string | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (/^(true|yes|on)$/i.test(v)) return true;
+  if (/^(false|no|off)$/i.test(v)) return false;
+  if (/^\d+$/.test(v)) return Number(v); // hops
+  return v;
 }
 
 function pick<T>(...values: (T | undefined)[]): T | undefined {
@@ -266,6 +290,17 @@ export function resolveConfig(
     bodyLimit:
       pick(bytes("body-limit", flags.bodyLimit), bytes("LGBM_BODY_LIMIT", env.LGBM_BODY_LIMIT)) ??
       1024 * 1024,
+    maxResponseBytes:
+      pick(
+        bytes("max-response-bytes", flags.maxResponseBytes),
+        bytes("LGBM_MAX_RESPONSE_BYTES", env.LGBM_MAX_RESPONSE_BYTES),
+      ) ?? 32 * 1024 * 1024,
+    authFailLimit:
+      pick(
+        int("auth-fail-limit", flags.authFailLimit, 0),
+        int("LGBM_AUTH_FAIL_LIMIT", env.LGBM_AUTH_FAIL_LIMIT, 0),
+      ) ?? 10,
+    trustProxy: pick(trustProxy(flags.trustProxy), trustProxy(env.LGBM_TRUST_PROXY)) ?? false,
     microbatch: pick(flags.microbatch, bool("LGBM_MICROBATCH", env.LGBM_MICROBATCH)) ?? true,
     maxBatchSize:
       pick(

@@ -17,6 +17,38 @@ export interface ServerLogger {
   ready(): Promise<void>;
 }
 
+/** Longest time a line written to a file waits in its buffer (a quiet server's lines still reach the disk). */
+export const FLUSH_MS = 500;
+
+/**
+ * A buffered file stream whose lines reach the file within `ms` of being written: the buffer (written
+ * out at 4 KiB) is flushed by a timer armed on the first write after a flush, so a busy stream writes in
+ * large pieces and a quiet one is never left holding lines. The timer does not keep the process alive.
+ */
+export function flushedWithin(
+  dest: ReturnType<typeof pino.destination>,
+  ms: number,
+): { write(s: string): void } {
+  let armed = false;
+  const flush = () => {
+    armed = false;
+    try {
+      dest.flush();
+    } catch {
+      // not open yet, or closed: the next write arms again
+    }
+  };
+  return {
+    write(s: string) {
+      dest.write(s);
+      if (!armed) {
+        armed = true;
+        setTimeout(flush, ms).unref();
+      }
+    },
+  };
+}
+
 export function createLogger(config: ServerConfig, base: Record<string, unknown> = {}): ServerLogger {
   const streams: pino.StreamEntry[] = [];
   const stdout =
@@ -32,7 +64,10 @@ export function createLogger(config: ServerConfig, base: Record<string, unknown>
   let file: ReturnType<typeof pino.destination> | undefined;
   if (config.logFile) {
     file = pino.destination({ dest: config.logFile, sync: false, mkdir: true, minLength: 4096 });
-    streams.push({ level: config.logLevel === "silent" ? "fatal" : config.logLevel, stream: file });
+    streams.push({
+      level: config.logLevel === "silent" ? "fatal" : config.logLevel,
+      stream: flushedWithin(file, FLUSH_MS),
+    });
   }
   const logger = pino(
     {

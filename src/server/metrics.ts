@@ -89,12 +89,14 @@ export class Metrics {
     );
     this.modelLoadSeconds = new client.Gauge({
       name: "lgbm_model_load_seconds",
+      aggregator: "max", // across --workers: the slowest worker
       help: "Time the last (re)load of the model took",
       labelNames: ["model", "version"],
       registers,
     });
     this.modelInfo = new client.Gauge({
       name: "lgbm_model_info",
+      aggregator: "max", // across --workers: 1 per version served, whichever worker
       help: "1 for each model version being served, with its engine, objective and file digest",
       labelNames: ["model", "version", "engine", "objective", "sha256"],
       registers,

@@ -6,10 +6,12 @@
  *
  * The lines of one event-loop turn go to the stream in one write. SonicBoom measures the UTF-8 length of
  * its pending buffer (up to 16 KB) on every write, which with a write per request cost about a third of
- * the server's requests/s under load; one write per turn makes that a per-turn cost.
+ * the server's requests/s under load; one write per turn makes that a per-turn cost. What is buffered
+ * reaches the file within half a second (FLUSH_MS), so a quiet server's recent lines are readable.
  */
 import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
 import pino from "pino";
+import { FLUSH_MS, flushedWithin } from "./log.js";
 
 export interface PredictionLogRecord {
   request_id: string;
@@ -25,6 +27,8 @@ type Destination = ReturnType<typeof pino.destination>;
 
 export class PredictionLog {
   private dest: Destination;
+  /** dest, flushed within FLUSH_MS of a write: a quiet server's last lines reach the file in time. */
+  private out: { write(s: string): void };
   private size: number;
   private rotating = false;
   /** This turn's lines, written together at its end. */
@@ -38,7 +42,7 @@ export class PredictionLog {
     this.pending = [];
     this.size += Buffer.byteLength(data);
     try {
-      this.dest.write(data);
+      this.out.write(data);
     } catch {
       // the stream failed or was closed: lines are dropped rather than thrown at the event loop
     }
@@ -55,6 +59,7 @@ export class PredictionLog {
   ) {
     this.size = existsSync(file) ? statSync(file).size : 0;
     this.dest = pino.destination({ dest: file, sync: false, minLength: 4096, mkdir: true });
+    this.out = flushedWithin(this.dest, FLUSH_MS);
   }
 
   /** Appends one line per record/result pair; never throws into the request. */

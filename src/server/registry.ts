@@ -41,6 +41,22 @@ interface Location {
   path: string;
 }
 
+/** A bundle that did not load, and why (paths inside the repository shown relative to it). */
+export interface LoadFailure {
+  model: string;
+  error: string;
+}
+
+/**
+ * New entries loaded from disk but not serving yet: a reload's first phase. settle() installs the
+ * ones to commit and frees the others, so a server of several processes swaps models only where every
+ * process loaded them (cluster.ts), and a one-process server does both at once (reload()).
+ */
+export interface Prepared {
+  entries: ModelEntry[];
+  failed: LoadFailure[];
+}
+
 export interface RepositoryOptions {
   engine: "auto" | "native" | "js";
   numThreads: number;
@@ -50,6 +66,7 @@ export interface RepositoryOptions {
 }
 
 const isBundle = (dir: string) => existsSync(join(dir, "model.txt"));
+const labelOf = (e: { name: string; version: string }) => `${e.name}/${e.version}`;
 
 function readSpecMeta(dir: string): { name?: string; version?: string } {
   try {
@@ -162,37 +179,92 @@ export class ModelRepository {
    * Reloads one model (all its versions on disk) or every model. Errors are collected per bundle: the
    * old model keeps serving where the new file does not load.
    */
-  async reload(name?: string): Promise<{ loaded: string[]; failed: { model: string; error: string }[] }> {
-    const loaded: string[] = [];
-    const failed: { model: string; error: string }[] = [];
+  async reload(name?: string): Promise<{ loaded: string[]; failed: LoadFailure[] }> {
+    const prepared = await this.prepare(name);
+    const loaded = this.settle(prepared, new Set(prepared.entries.map(labelOf)));
+    return { loaded, failed: prepared.failed };
+  }
+
+  /**
+   * A reload's first phase: loads one model (all its versions on disk) or every model into new entries
+   * that do not serve yet. Every failure is logged at error and counted (lgbm_model_reloads_total
+   * {result="failed"}) here: a bundle that does not load, a model the request names that is not on disk,
+   * a loaded model whose files are gone, a repository that cannot be read at all.
+   */
+  async prepare(name?: string): Promise<Prepared> {
+    const entries: ModelEntry[] = [];
+    const failed: LoadFailure[] = [];
+    const fail = (model: string, label: string, error: string) => {
+      failed.push({ model: label, error: this.redact(error) });
+      this.metrics.reloads.inc({ model, result: "failed" });
+      this.log.error(
+        { model: label, err: this.redact(error) },
+        "model reload failed; the previous model keeps serving",
+      );
+    };
     let locations: Location[];
     try {
       locations = scanRepository(this.root);
     } catch (err) {
-      return { loaded, failed: [{ model: name ?? "*", error: (err as Error).message }] };
+      const names = name === undefined ? this.names() : [name];
+      for (const n of names.length > 0 ? names : ["*"]) fail(n, n, (err as Error).message);
+      return { entries, failed };
     }
     const wanted = name === undefined ? locations : locations.filter((l) => l.name === name);
     if (name !== undefined && wanted.length === 0) {
-      return { loaded, failed: [{ model: name, error: `no model named ${name} in ${this.root}` }] };
+      fail(name, name, `no model named ${name} in the model repository`);
+      return { entries, failed };
     }
     for (const loc of wanted) {
-      const label = `${loc.name}/${loc.version}`;
       try {
-        const entry = await this.loadOne(loc);
+        entries.push(await this.loadOne(loc));
+      } catch (err) {
+        fail(loc.name, `${loc.name}/${loc.version}`, (err as Error).message);
+      }
+    }
+    // A model still served whose files are all gone keeps serving, and says so.
+    if (name === undefined) {
+      for (const n of this.names()) {
+        if (!locations.some((l) => l.name === n))
+          fail(n, n, "its files are no longer in the model repository");
+      }
+    }
+    return { entries, failed };
+  }
+
+  /**
+   * A reload's second phase: installs the prepared entries whose label (name/version) is in `commit`,
+   * frees the others (counted as failed, with `reasons` saying why: another process did not load them).
+   * Returns the labels installed.
+   */
+  settle(prepared: Prepared, commit: ReadonlySet<string>, reasons: Record<string, string> = {}): string[] {
+    const loaded: string[] = [];
+    for (const entry of prepared.entries) {
+      const label = labelOf(entry);
+      if (commit.has(label)) {
         this.install(entry);
         loaded.push(label);
-        this.metrics.reloads.inc({ model: loc.name, result: "ok" });
-        this.log.info({ model: loc.name, version: loc.version, sha256: entry.sha256 }, "model reloaded");
-      } catch (err) {
-        failed.push({ model: label, error: (err as Error).message });
-        this.metrics.reloads.inc({ model: loc.name, result: "failed" });
+        this.metrics.reloads.inc({ model: entry.name, result: "ok" });
+        this.log.info({ model: entry.name, version: entry.version, sha256: entry.sha256 }, "model reloaded");
+      } else {
+        entry.model.dispose();
+        this.metrics.reloads.inc({ model: entry.name, result: "failed" });
         this.log.error(
-          { model: loc.name, version: loc.version, err: (err as Error).message },
-          "model reload failed; the previous model keeps serving",
+          { model: label, err: reasons[label] ?? "not committed" },
+          "model reload abandoned; the previous model keeps serving",
         );
       }
     }
-    return { loaded, failed };
+    return loaded;
+  }
+
+  /** A message without the server's own paths: the repository's folder is "the model repository". */
+  redact(message: string): string {
+    let out = message;
+    for (const p of new Set([resolve(this.root), this.root])) {
+      if (p.length > 1) out = out.split(p).join("<model repository>");
+    }
+    return out;
   }
 
   /**

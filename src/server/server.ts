@@ -1,16 +1,20 @@
 /**
  * Starting and stopping one server process: logger, metrics, model repository, prediction log, the
- * fastify app; SIGHUP reloads the models, SIGTERM/SIGINT shut down gracefully (stop accepting, finish
- * in-flight requests, drain micro-batches, flush the logs).
+ * fastify app; SIGHUP reloads the models (on every worker, through the primary, with --workers),
+ * SIGTERM/SIGINT shut down gracefully (stop accepting, finish in-flight requests and write their whole
+ * responses, drain micro-batches, flush the logs).
  */
-import cluster from "node:cluster";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { DriftRegistry } from "../drift/monitor.js";
 import { setLogger } from "../logger.js";
 import { type AppDeps, buildApp } from "./app.js";
+import { linkWorker, unloadedBeforeStart, workerSlot } from "./cluster-worker.js";
 import type { ServerConfig } from "./config.js";
 import { type RunningGrpcServer, startGrpcServer } from "./grpc/server.js";
+import { AuthFailures } from "./http/auth-failures.js";
+import { drainGracefully } from "./http/drain.js";
+import { type LoadOutcome, localControl } from "./inference/control.js";
 import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { PredictionLog } from "./prediction-log.js";
@@ -28,8 +32,8 @@ export interface RunningServer {
   url: string;
   /** Graceful shutdown; resolves when everything is flushed. */
   close(): Promise<void>;
-  /** Reloads every model from disk (what SIGHUP does). */
-  reload(): ReturnType<ModelRepository["reload"]>;
+  /** Reloads every model from disk (what SIGHUP does; on every worker with --workers). */
+  reload(): Promise<LoadOutcome>;
 }
 
 export interface StartOptions {
@@ -44,7 +48,8 @@ export interface StartOptions {
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const workerId = cluster.isWorker ? cluster.worker?.id : undefined;
+  // With --workers: this worker's number, 1..N, kept by a worker restarted in its place.
+  const workerId = workerSlot();
   const { logger, flush, ready } = createLogger(config, workerId !== undefined ? { worker: workerId } : {});
   setLogger({
     debug: (m) => logger.debug(m),
@@ -52,7 +57,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     warn: (m) => logger.warn(m),
     error: (m) => logger.error(m),
   });
-  const metrics = new Metrics(workerId !== undefined ? { worker: String(workerId) } : {});
+  // No worker label: with --workers, GET /metrics aggregates every worker's series (cluster.ts).
+  const metrics = new Metrics();
   const repo = new ModelRepository(
     config.modelPath,
     {
@@ -71,6 +77,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
   );
   await repo.loadAll();
+  // Unloaded on the whole server before this worker started: not served here either.
+  for (const name of workerId !== undefined ? unloadedBeforeStart() : []) repo.unload(name);
   for (const e of repo.entries()) {
     logger.info(
       {
@@ -97,6 +105,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const isShuttingDown = () => shuttingDown;
   const drift = new DriftRegistry();
   const predictions = new Predictions(drift, predictionLog);
+  const authFailures = new AuthFailures(config.authFailLimit);
+  const link = workerId !== undefined ? linkWorker(repo, metrics.registry, logger) : undefined;
+  const control = link?.control ?? localControl(repo);
   const app = await buildApp({
     config,
     repo,
@@ -108,12 +119,25 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     headerBlocks: options.headerBlocks,
     checkSerialization: options.checkSerialization,
     onRoute: options.onRoute,
+    authFailures,
+    control,
+    scrape: link?.scrape,
   });
+  const closeIdle = drainGracefully(app.server);
   await app.listen({ host: config.host, port: config.port });
   let grpc: RunningGrpcServer | undefined;
   if (config.grpcPort > 0) {
     try {
-      grpc = await startGrpcServer({ config, repo, metrics, logger, predictions, isShuttingDown });
+      grpc = await startGrpcServer({
+        config,
+        repo,
+        control,
+        authFailures,
+        metrics,
+        logger,
+        predictions,
+        isShuttingDown,
+      });
     } catch (err) {
       await app.close();
       await repo.close();
@@ -144,8 +168,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         app.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       timer.unref();
-      // Keep-alive connections that finish their request after close() began are closed as they idle.
-      const idle = setInterval(() => app.server.closeIdleConnections(), 25);
+      // Keep-alive connections are closed as they idle: once their response is wholly written (drain.ts).
+      const idle = setInterval(closeIdle, 25);
       idle.unref();
       try {
         await Promise.all([app.close(), grpc?.close()]);
@@ -162,14 +186,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     return closing;
   };
 
-  const reload = async () => {
+  const reload = async (): Promise<LoadOutcome> => {
     logger.info("reloading models");
-    return repo.reload();
+    try {
+      return await control.load(undefined);
+    } catch (err) {
+      logger.error({ err }, "model reload failed");
+      throw err;
+    }
   };
 
   if (options.signals) {
     process.on("SIGHUP", () => {
-      void reload();
+      reload().catch(() => undefined); // logged
     });
     const onStop = (signal: string) => {
       logger.info({ signal }, "signal received");
@@ -203,7 +232,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   };
 }
 
-/** With --workers, each worker appends (and rotates) its own prediction log: predictions.jsonl → predictions.worker-1.jsonl. */
+/**
+ * With --workers, each worker appends (and rotates) its own prediction log, named by its number 1..N
+ * (a restarted worker continues its predecessor's file): predictions.jsonl → predictions.worker-1.jsonl.
+ * `lgbm drift --log 'predictions*.jsonl*'` reads them all, rotated files included.
+ */
 export function perWorkerFile(file: string, workerId: number): string {
   const m = /^(.*?)(\.[^./\\]+)?$/.exec(file);
   return `${m?.[1] ?? file}.worker-${workerId}${m?.[2] ?? ""}`;

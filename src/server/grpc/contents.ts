@@ -11,6 +11,7 @@ import {
   type InputTensor,
   isDatatype,
   type OutputTensor,
+  quote,
   toRaw,
   where,
 } from "../inference/tensors.js";
@@ -68,7 +69,7 @@ export function decodeInputs(inputs: WireInput[], raw: Buffer[]): InputTensor[] 
     const datatype = t.datatype;
     if (!isDatatype(datatype))
       throw new InferenceError(
-        `${where(name)}: datatype must be one of the protocol's, got ${JSON.stringify(datatype ?? "")}`,
+        `${where(name)}: datatype must be one of the protocol's, got ${quote(String(datatype ?? ""))}`,
       );
     const shape = (t.shape ?? []).map((d) => int64(name, "dimension", d));
     if (raw.length > 0) {

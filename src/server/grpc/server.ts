@@ -13,20 +13,28 @@ import type { ServerConfig } from "../config.js";
 import type { HistogramChild } from "../fast-metrics.js";
 import { ApiKeys } from "../http/api-keys.js";
 import { UNAUTHORIZED } from "../http/auth.js";
+import { type AuthFailures, lockedOutMessage } from "../http/auth-failures.js";
+import { clip } from "../http/errors.js";
 import { requestIdOf } from "../http/request-id.js";
+import type { ModelControl } from "../inference/control.js";
 import { entryOf, infer } from "../inference/infer.js";
 import { modelMetadata, serverMetadata } from "../inference/metadata.js";
-import { LoadError, loadModel, repositoryIndex } from "../inference/repository.js";
+import { LoadError, loadModel, repositoryIndex, unloadModel } from "../inference/repository.js";
 import { InferenceError } from "../inference/tensors.js";
 import type { Metrics } from "../metrics.js";
 import type { Predictions } from "../predictions.js";
 import type { ModelRepository } from "../registry.js";
+import { ResponseTooLargeError } from "../response-budget.js";
 import { type Contents, decodeInputs, toContents, toRaw, type WireInput } from "./contents.js";
 import { inferenceService } from "./proto.js";
 
 export interface GrpcDeps {
   config: ServerConfig;
   repo: ModelRepository;
+  /** Loads and unloads on every process of the server (shared with REST). */
+  control: ModelControl;
+  /** Failed API-key attempts per client IP (shared with REST). */
+  authFailures: AuthFailures;
   metrics: Metrics;
   logger: Logger;
   predictions: Predictions;
@@ -44,6 +52,39 @@ export const GRPC_EXTENSIONS = ["model_repository"];
 
 /** Calls that need no API key, as REST's health probes. */
 const PUBLIC = new Set(["ServerLive", "ServerReady"]);
+
+/** A request message that did not decode: the handler answers INVALID_ARGUMENT instead of grpc-js's INTERNAL. */
+const UNDECODABLE = Symbol("lightgbm-node.undecodable");
+type Undecodable = { [UNDECODABLE]: string };
+
+/**
+ * The service with deserializers that never throw: bytes that are not the method's message (or nest
+ * groups deeper than protobufjs's reader can follow) become a marker the call answers with
+ * INVALID_ARGUMENT, as REST answers malformed JSON with 400.
+ */
+function tolerantService(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(service).map(([method, def]) => [
+      method,
+      {
+        ...def,
+        requestDeserialize: (bytes: Buffer) => {
+          try {
+            return def.requestDeserialize(bytes);
+          } catch (err) {
+            return { [UNDECODABLE]: clip((err as Error).message ?? String(err), 200) } as Undecodable;
+          }
+        },
+      },
+    ]),
+  ) as grpc.ServiceDefinition;
+}
+
+/** "ipv4:127.0.0.1:5000" → "127.0.0.1" (what REST's req.ip is for the same client). */
+function peerAddress(peer: string): string {
+  const m = /^(?:ipv4:|ipv6:)?\[?(.*?)\]?:\d+$/.exec(peer);
+  return m ? m[1] : peer;
+}
 
 class CallError extends Error {
   constructor(
@@ -71,7 +112,7 @@ interface InferRequestMessage {
 }
 
 export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpcServer> {
-  const { config, repo, metrics, logger, predictions } = deps;
+  const { config, repo, metrics, logger, predictions, control, authFailures } = deps;
   const keys = new ApiKeys(config.apiKeys);
   const { service } = inferenceService();
   const server = new grpc.Server({
@@ -110,8 +151,15 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpcServer
         callback({ code, details: message, metadata: trailer });
       };
       if (keys.enabled && !PUBLIC.has(method)) {
+        const client = peerAddress(call.getPeer());
+        const locked = authFailures.anyRecent ? authFailures.lockedFor(client) : 0;
+        if (locked > 0) {
+          fail(new CallError(grpc.status.RESOURCE_EXHAUSTED, lockedOutMessage(authFailures.max, locked)));
+          return;
+        }
         const auth = call.metadata.get("authorization")[0];
         if (typeof auth !== "string" || !keys.check(auth)) {
+          authFailures.fail(client);
           fail(
             new CallError(
               grpc.status.UNAUTHENTICATED,
@@ -120,6 +168,16 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpcServer
           );
           return;
         }
+      }
+      const request = call.request as Record<string | symbol, unknown>;
+      if (UNDECODABLE in request) {
+        fail(
+          new CallError(
+            grpc.status.INVALID_ARGUMENT,
+            `the request is not a ${method}Request message: ${request[UNDECODABLE]}`,
+          ),
+        );
+        return;
       }
       let result: unknown;
       try {
@@ -171,7 +229,15 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpcServer
           inputs: decodeInputs(req.inputs ?? [], raw),
           outputs: req.outputs?.length ? req.outputs.map((o) => o.name ?? "") : undefined,
         },
-        { predictions, requestId: ctx.requestId, route: "grpc_infer", t0: ctx.t0 },
+        {
+          predictions,
+          requestId: ctx.requestId,
+          route: "grpc_infer",
+          t0: ctx.t0,
+          maxResponseBytes: config.maxResponseBytes,
+          // Typed contents and raw bytes both take about an element's size a value.
+          binary: () => true,
+        },
       );
       // Raw contents answer raw contents (as tritonclient expects); typed contents answer typed contents.
       const useRaw = raw.length > 0;
@@ -190,19 +256,17 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpcServer
     },
     RepositoryIndex: (req) => ({ models: repositoryIndex(repo, req.ready === true) }),
     RepositoryModelLoad: async (req) => {
-      await loadModel(repo, repositoryModelName(req));
+      await loadModel(control, repositoryModelName(req));
       return {};
     },
-    RepositoryModelUnload: (req) => {
-      const name = repositoryModelName(req);
-      if (!repo.unload(name))
-        throw new CallError(grpc.status.NOT_FOUND, `model ${JSON.stringify(name)} is not loaded`);
+    RepositoryModelUnload: async (req) => {
+      await unloadModel(control, repositoryModelName(req));
       return {};
     },
   };
 
   server.addService(
-    service,
+    tolerantService(service),
     Object.fromEntries(Object.entries(handlers).map(([method, h]) => [method, unary(method, h)])),
   );
   const port = await new Promise<number>((resolve, reject) => {
@@ -252,12 +316,15 @@ function statusOf(err: unknown, requestId: string): { code: grpc.status; message
       message: err.message,
     };
   }
+  if (err instanceof ResponseTooLargeError)
+    return { code: grpc.status.RESOURCE_EXHAUSTED, message: err.message };
   if (err instanceof InferenceError) {
     return {
       code: err.status === 404 ? grpc.status.NOT_FOUND : grpc.status.INVALID_ARGUMENT,
-      message: err.message,
+      message: clip(err.message),
     };
   }
-  if (err instanceof ValidationError) return { code: grpc.status.INVALID_ARGUMENT, message: err.message };
+  if (err instanceof ValidationError)
+    return { code: grpc.status.INVALID_ARGUMENT, message: clip(err.message) };
   return { code: grpc.status.INTERNAL, message: `internal error (request id ${requestId})` };
 }

@@ -1,11 +1,13 @@
 /**
  * API keys on every route but the health probes: `Authorization: Bearer <key>`, compared in constant
  * time (api-keys.ts). A request's key is known afterwards as req.apiKey (its SHA-256, never the key),
- * which the rate limiter counts by.
+ * which the rate limiter counts by. Failed attempts are counted per client IP (auth-failures.ts): a
+ * client that fails too often is locked out for the rest of the minute.
  */
 import type { FastifyPluginCallback } from "fastify";
 import fp from "fastify-plugin";
 import type { ApiKeys } from "./api-keys.js";
+import { type AuthFailures, lockedOutMessage } from "./auth-failures.js";
 import { HttpError } from "./errors.js";
 
 declare module "fastify" {
@@ -55,17 +57,26 @@ export interface ApiKeyAuthOptions {
   keys: ApiKeys;
   /** The model page is served: its shell is public (isPageShell). */
   page?: boolean;
+  /** Failed attempts per client IP (shared with gRPC). */
+  failures: AuthFailures;
 }
 
 export const apiKeyAuth: FastifyPluginCallback<ApiKeyAuthOptions> = fp<ApiKeyAuthOptions>(
-  (app, { keys, page = false }, done) => {
+  (app, { keys, page = false, failures }, done) => {
     // Declared, so every request object has the same shape whether or not it carries a key.
     app.decorateRequest("apiKey", undefined);
     if (keys.enabled) {
       app.addHook("onRequest", (req, reply, next) => {
         if (isPublic(req.url) || (page && isPageShell(req.method, req.url))) return next();
+        // A client locked out for its failed attempts is refused before its key is looked at.
+        const locked = failures.anyRecent ? failures.lockedFor(req.ip) : 0;
+        if (locked > 0) {
+          reply.header("retry-after", String(Math.ceil(locked / 1000)));
+          return next(new HttpError(429, lockedOutMessage(failures.max, locked), "ERR_AUTH_LOCKED_OUT"));
+        }
         const key = keys.check(req.headers.authorization);
         if (!key) {
+          failures.fail(req.ip);
           reply.header("www-authenticate", 'Bearer realm="lgbm"');
           return next(new HttpError(401, UNAUTHORIZED, "ERR_UNAUTHORIZED"));
         }

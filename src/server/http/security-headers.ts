@@ -21,6 +21,8 @@ export interface SecurityHeaders {
   plugin: FastifyPluginCallback;
   /** onRequest hook of the docs pages: helmet's full set instead of the API's. */
   docsHook: onRequestHookHandler;
+  /** The API's headers (for answers written outside fastify's request cycle: client errors). */
+  api: Readonly<Record<string, string>>;
 }
 
 /** `blocks` false sets the headers through fastify even where the header blocks work (tests check both). */
@@ -37,6 +39,7 @@ export function securityHeaders(blocks = true): SecurityHeaders {
   if (SecureResponse) {
     const docsBlock = headerBlock(docs);
     return {
+      api,
       ServerResponse: SecureResponse,
       plugin: fp((_app, _opts, done) => done(), { name: "security-headers" }),
       docsHook: (_req, reply, done) => {
@@ -46,6 +49,7 @@ export function securityHeaders(blocks = true): SecurityHeaders {
     };
   }
   return {
+    api,
     ServerResponse: undefined,
     plugin: fp(
       (app, _opts, done) => {

@@ -12,8 +12,9 @@ import type { PredictType } from "../../engines/engine.js";
 import { ValidationError } from "../../errors.js";
 import type { Predictions } from "../predictions.js";
 import type { ModelEntry, ModelRepository, PredictionRoute } from "../registry.js";
+import { checkV2Response } from "../response-budget.js";
 import { isClassifier, OUTPUT_NAMES, type OutputName, outputsOf } from "./metadata.js";
-import { InferenceError, type InputTensor, type OutputTensor, where } from "./tensors.js";
+import { InferenceError, type InputTensor, type OutputTensor, quote, showShape, where } from "./tensors.js";
 
 export interface InferRequest {
   id?: string;
@@ -35,6 +36,10 @@ export interface InferContext {
   route: PredictionRoute;
   /** performance.now() when the request arrived (for the prediction log's latency). */
   t0: number;
+  /** Largest response the request may make (its estimate is checked before any prediction). */
+  maxResponseBytes: number;
+  /** Whether an output goes back as binary data (REST's extension; gRPC: always about that size). */
+  binary: (output: string) => boolean;
 }
 
 /** The model (and version) a request names, or a 404 naming what is missing. */
@@ -43,8 +48,8 @@ export function entryOf(repo: ModelRepository, name: string, version?: string): 
   if (!entry) {
     throw new InferenceError(
       version === undefined
-        ? `model ${JSON.stringify(name)} not found`
-        : `model ${JSON.stringify(name)} version ${JSON.stringify(version)} not found`,
+        ? `model ${quote(name)} not found`
+        : `model ${quote(name)} version ${quote(version)} not found`,
       404,
     );
   }
@@ -62,6 +67,14 @@ export async function infer(
   try {
     const outputs = requestedOutputs(entry, request.outputs);
     const { data, nrow, input } = encodeInputs(entry, request.inputs);
+    checkV2Response(
+      entry.model,
+      outputs,
+      nrow,
+      ctx.binary,
+      ctx.maxResponseBytes,
+      request.outputs === undefined,
+    );
     const tensors: OutputTensor[] = [];
     let results: PredictionResult[] | undefined;
     for (const out of outputs) {
@@ -88,15 +101,20 @@ export async function infer(
 function requestedOutputs(entry: ModelEntry, requested: string[] | undefined): OutputName[] {
   const declared = outputsOf(entry.model).map((o) => o.name as OutputName);
   if (requested === undefined) return declared;
+  if (requested.length > declared.length) {
+    throw new InferenceError(
+      `${requested.length} outputs requested; model ${entry.name} has ${declared.length}: ${declared.join(", ")}`,
+    );
+  }
   const seen = new Set<string>();
   return requested.map((o) => {
     if (!declared.includes(o as OutputName)) {
       const why = (OUTPUT_NAMES as readonly string[]).includes(o) ? " (it is not a classifier)" : "";
       throw new InferenceError(
-        `output ${JSON.stringify(o)} is not an output of model ${entry.name}${why}: ${declared.join(", ")}`,
+        `output ${quote(o)} is not an output of model ${entry.name}${why}: ${declared.join(", ")}`,
       );
     }
-    if (seen.has(o)) throw new InferenceError(`output ${JSON.stringify(o)} is requested twice`);
+    if (seen.has(o)) throw new InferenceError(`output ${quote(o)} is requested twice`);
     seen.add(o);
     return o as OutputName;
   });
@@ -133,12 +151,13 @@ function encodeInputs(entry: ModelEntry, inputs: InputTensor[]): Encoded {
       );
     }
     if (!(t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1))) {
-      throw new InferenceError(`${where(t.name)}: shape must be [n] or [n, 1], got [${t.shape.join(", ")}]`);
+      throw new InferenceError(`${where(t.name)}: shape must be [n] or [n, 1], got ${showShape(t.shape)}`);
     }
     if (n !== undefined && t.shape[0] !== n) {
       throw new InferenceError(`${where(t.name)}: ${t.shape[0]} rows, other inputs have ${n}`);
     }
     n = t.shape[0];
+    if (n === 0) throw new InferenceError(NO_ROWS(t.name));
     if (t.datatype === "BYTES" || t.datatype === "BOOL") columns[t.name] = Array.from(t.values);
     else {
       // A floating-point NaN (binary data has no null) is a missing value, as null is in JSON.
@@ -159,12 +178,17 @@ function encodeInputs(entry: ModelEntry, inputs: InputTensor[]): Encoded {
   }
 }
 
+/** Zero rows: a request with nothing to predict is refused, as an empty /predict/batch is. */
+const NO_ROWS = (name: string) =>
+  `${where(name)}: the tensor holds no rows (its first dimension is 0): send at least one`;
+
 function featureMatrix(t: InputTensor, nf: number): Encoded {
   if (t.datatype === "BYTES") throw new InferenceError(`${where(t.name)}: a feature matrix must be numeric`);
   if (t.shape[1] !== nf) {
     throw new InferenceError(`${where(t.name)}: shape must be [n, ${nf}] (the model's ${nf} features)`);
   }
   const nrow = t.shape[0];
+  if (nrow === 0) throw new InferenceError(NO_ROWS(t.name));
   const data = new Float64Array(t.values.length);
   for (let i = 0; i < data.length; i++) {
     const v = t.values[i];
@@ -209,6 +233,6 @@ async function matrixTensor(
 ): Promise<OutputTensor> {
   const type = TYPE_OF[name];
   const width = entry.model.outputWidth({ type });
-  const out = nrow === 0 ? new Float64Array(0) : await entry.model.predictAsync(data, { type });
+  const out = await entry.model.predictAsync(data, { type });
   return { name, datatype: name === "leaf" ? "INT32" : "FP64", shape: [nrow, width], data: out };
 }

@@ -1,9 +1,10 @@
 /**
  * The model repository extension, shared by REST and gRPC: the index of the models on disk, and loading
- * (or reloading) one from disk.
+ * (or reloading) and unloading one, on every process of the server (control.ts).
  */
 import { type ModelRepository, scanRepository } from "../registry.js";
-import { InferenceError } from "./tensors.js";
+import { describeFailures, type ModelControl } from "./control.js";
+import { InferenceError, quote } from "./tensors.js";
 
 export interface IndexEntry {
   name: string;
@@ -39,14 +40,26 @@ export class LoadError extends InferenceError {
   }
 }
 
-/** Loads (or reloads) every version of a model from disk; the versions loaded. */
-export async function loadModel(repo: ModelRepository, name: string): Promise<string[]> {
-  const { loaded, failed } = await repo.reload(name);
-  if (failed.length > 0) {
+/**
+ * Loads (or reloads) every version of a model from disk on every process; the versions loaded. A file
+ * that does not load on some process is loaded on none: the previous model keeps serving everywhere,
+ * and the error names the processes and why.
+ */
+export async function loadModel(
+  control: ModelControl,
+  name: string,
+): Promise<{ loaded: string[]; processes: number }> {
+  const outcome = await control.load(name);
+  if (outcome.failed.length > 0) {
     throw new LoadError(
-      `reload failed, the previous model keeps serving: ${failed.map((f) => `${f.model}: ${f.error}`).join("; ")}`,
-      loaded.length === 0 && failed.every((f) => f.error.startsWith("no model named")),
+      `reload failed, the previous model keeps serving: ${describeFailures(outcome)}`,
+      outcome.loaded.length === 0 && outcome.failed.every((f) => f.error.startsWith("no model named")),
     );
   }
-  return loaded;
+  return { loaded: outcome.loaded, processes: outcome.processes };
+}
+
+/** Stops serving a model on every process; 404 when none had it. */
+export async function unloadModel(control: ModelControl, name: string): Promise<void> {
+  if (!(await control.unload(name))) throw new InferenceError(`model ${quote(name)} is not loaded`, 404);
 }

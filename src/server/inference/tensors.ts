@@ -3,8 +3,10 @@
  * `data` (REST), typed `contents` (gRPC), and raw little-endian bytes (REST's binary tensor data
  * extension, gRPC's raw_input_contents / raw_output_contents), all decoded to one flat list of values.
  * Decoding checks that the values are what the datatype says and that their count matches the shape,
- * naming the input; what the values mean to the model is the model's encoder's business.
+ * naming the input; what the values mean to the model is the model's encoder's business. Messages quote
+ * what a client sent only in bounded form (names and values cut short, shapes abbreviated).
  */
+import { show } from "../../bundle/schema.js";
 
 export const DATATYPES = [
   "BOOL",
@@ -78,7 +80,13 @@ export interface OutputTensor {
   data: ArrayLike<number> | readonly (string | number)[];
 }
 
-export const where = (name: string) => `input ${JSON.stringify(name)}`;
+/** A name as error messages quote it: never longer than QUOTE_MAX characters, whatever was sent. */
+export function quote(name: string): string {
+  return JSON.stringify(name.length > QUOTE_MAX ? `${name.slice(0, QUOTE_MAX - 3)}...` : name);
+}
+const QUOTE_MAX = 64;
+
+export const where = (name: string) => `input ${quote(name)}`;
 
 export function isDatatype(d: unknown): d is Datatype {
   return typeof d === "string" && (DATATYPES as readonly string[]).includes(d);
@@ -90,21 +98,28 @@ export function elementCount(name: string, shape: readonly number[]): number {
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
       throw new InferenceError(
-        `${where(name)}: shape must be non-negative integers, got [${shape.join(", ")}]`,
+        `${where(name)}: shape must be non-negative integers, got ${showShape(shape)}`,
       );
     }
     n *= d;
   }
   if (!Number.isSafeInteger(n))
-    throw new InferenceError(`${where(name)}: shape [${shape.join(", ")}] is too large`);
+    throw new InferenceError(`${where(name)}: shape ${showShape(shape)} is too large`);
   return n;
+}
+
+/** A shape as messages show it: its first dimensions only, when a client sent a very long one. */
+export function showShape(shape: readonly unknown[]): string {
+  return shape.length > 8
+    ? `[${shape.slice(0, 8).join(", ")}, ... (${shape.length} dimensions)]`
+    : `[${shape.join(", ")}]`;
 }
 
 function checkCount(name: string, shape: readonly number[], got: number): void {
   const want = elementCount(name, shape);
   if (got !== want) {
     throw new InferenceError(
-      `${where(name)}: shape [${shape.join(", ")}] holds ${want} values but the data has ${got}`,
+      `${where(name)}: shape ${showShape(shape)} holds ${want} values but the data has ${got}`,
     );
   }
 }
@@ -121,7 +136,14 @@ function checked(name: string, datatype: Datatype, v: unknown, i: number): unkno
     if (typeof v === "string") return v;
   } else if (typeof v === "number") {
     const range = INT_RANGE[datatype];
-    if (range === undefined) return datatype === "FP32" ? Math.fround(v) : v;
+    if (range === undefined) {
+      if (datatype !== "FP32") return v;
+      const f = Math.fround(v);
+      if (Number.isFinite(f)) return f;
+      throw new InferenceError(
+        `${where(name)}: data[${i}] is beyond FP32's range (send it as FP64), got ${v}`,
+      );
+    }
     if (Number.isInteger(v) && v >= range[0] && v <= range[1]) return v;
   }
   const expected =
@@ -132,16 +154,44 @@ function checked(name: string, datatype: Datatype, v: unknown, i: number): unkno
         : INT_RANGE[datatype]
           ? `an integer in ${INT_RANGE[datatype]?.join("..")}`
           : "a number";
-  throw new InferenceError(
-    `${where(name)}: data[${i}] must be ${expected} (${datatype}), got ${JSON.stringify(v) ?? String(v)}`,
-  );
+  throw new InferenceError(`${where(name)}: data[${i}] must be ${expected} (${datatype}), got ${show(v)}`);
 }
 
-function flatten(data: readonly unknown[], out: unknown[]): void {
-  for (const v of data) {
-    if (Array.isArray(v)) flatten(v, out);
-    else out.push(v);
+/**
+ * The values of JSON `data`, flat, in row-major order. Data is flat or nested in the tensor's shape, so
+ * it holds at most `rank` levels of arrays: deeper nesting is an error at the first level too deep (the
+ * walk keeps its own stack, so no depth of nesting can overflow the call stack). Stops once it holds
+ * more values than `limit`: the count is wrong then anyway.
+ */
+function flatten(name: string, data: readonly unknown[], shape: readonly number[], limit: number): unknown[] {
+  const rank = Math.max(1, shape.length);
+  const out: unknown[] = [];
+  const arrays: (readonly unknown[])[] = [data];
+  const next: number[] = [0];
+  while (arrays.length > 0) {
+    const top = arrays.length - 1;
+    const array = arrays[top];
+    const i = next[top];
+    if (i === array.length) {
+      arrays.pop();
+      next.pop();
+      continue;
+    }
+    next[top] = i + 1;
+    const v = array[i];
+    if (!Array.isArray(v)) {
+      out.push(v);
+      if (out.length > limit) return out;
+    } else if (arrays.length < rank) {
+      arrays.push(v);
+      next.push(0);
+    } else {
+      throw new InferenceError(
+        `${where(name)}: data is nested deeper than its shape ${showShape(shape)} allows (${rank} level${rank === 1 ? "" : "s"} of arrays at most)`,
+      );
+    }
   }
+  return out;
 }
 
 /** A tensor from JSON `data` (nested in the tensor's shape, or flat). */
@@ -154,8 +204,7 @@ export function fromJson(
   if (datatype === "FP16") {
     throw new InferenceError(`${where(name)}: FP16 has no JSON form; send it as binary data, or as FP32`);
   }
-  const flat: unknown[] = [];
-  flatten(data, flat);
+  const flat = flatten(name, data, shape, elementCount(name, shape));
   checkCount(name, shape, flat.length);
   for (let i = 0; i < flat.length; i++) flat[i] = checked(name, datatype, flat[i], i);
   return { name, datatype, shape, values: flat };
@@ -172,17 +221,21 @@ export function fromValues(
   const out = new Array<unknown>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    out[i] = checked(
-      name,
-      datatype,
-      ArrayBuffer.isView(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("utf8") : v,
-      i,
-    );
+    out[i] = checked(name, datatype, ArrayBuffer.isView(v) ? utf8Text(name, v, i) : v, i);
   }
   return { name, datatype, shape, values: out };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A BYTES element as text; bytes that are not UTF-8 are an error, not replacement characters. */
+function utf8Text(name: string, v: ArrayBufferView, i: number): string {
+  try {
+    return utf8.decode(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  } catch {
+    throw new InferenceError(`${where(name)}: BYTES element ${i} is not UTF-8 text`);
+  }
+}
 
 /** A tensor from raw little-endian bytes (the binary data extension; gRPC raw contents). */
 export function fromRaw(name: string, datatype: Datatype, shape: number[], bytes: Uint8Array): InputTensor {
@@ -211,15 +264,19 @@ export function fromRaw(name: string, datatype: Datatype, shape: number[], bytes
   const size = ELEMENT_BYTES[datatype];
   if (bytes.length !== count * size) {
     throw new InferenceError(
-      `${where(name)}: shape [${shape.join(", ")}] of ${datatype} takes ${count * size} bytes but the data has ${bytes.length}`,
+      `${where(name)}: shape ${showShape(shape)} of ${datatype} takes ${count * size} bytes but the data has ${bytes.length}`,
     );
   }
   const values = new Array<unknown>(count);
   for (let i = 0, at = 0; i < count; i++, at += size) {
     switch (datatype) {
-      case "BOOL":
-        values[i] = view.getUint8(at) !== 0;
+      case "BOOL": {
+        const b = view.getUint8(at);
+        if (b > 1)
+          throw new InferenceError(`${where(name)}: BOOL element ${i} must be the byte 0 or 1, got ${b}`);
+        values[i] = b === 1;
         break;
+      }
       case "UINT8":
         values[i] = view.getUint8(at);
         break;

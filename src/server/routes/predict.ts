@@ -11,8 +11,10 @@ import type { PredictionResult } from "../../bundle/output.js";
 import type { InputRecord } from "../../bundle/schema.js";
 import { ValidationError } from "../../errors.js";
 import { HttpError } from "../http/errors.js";
+import { quote } from "../inference/tensors.js";
 import type { Predictions } from "../predictions.js";
 import type { ModelEntry, ModelRepository } from "../registry.js";
+import { classicTooLarge, explainBytes, resultBytes } from "../response-budget.js";
 import { type ModelDoc, predictRouteSchemas } from "../schemas/predict.js";
 
 export interface PredictRoutesOptions {
@@ -22,6 +24,8 @@ export interface PredictRoutesOptions {
   docs: ModelDoc[];
   /** The model served at the root (/predict): the only one, if there is only one. */
   defaultModel?: string;
+  /** See ServerConfig.maxResponseBytes. */
+  maxResponseBytes: number;
 }
 
 type Named = { Params: { name: string }; Body: unknown };
@@ -51,6 +55,14 @@ function batchEnvelope(body: unknown): true | { error: ValidationError } {
     : true;
 }
 
+/** Records in a batch body (the longest column for columns). */
+function batchRows(input: InputRecord[] | ColumnarInput): number {
+  if (Array.isArray(input)) return input.length;
+  let n = 0;
+  for (const col of Object.values(input)) n = Math.max(n, (col as unknown[]).length);
+  return n;
+}
+
 function batchInput(body: unknown): InputRecord[] | ColumnarInput | undefined {
   if (Array.isArray(body)) return body as InputRecord[];
   if (body !== null && typeof body === "object") {
@@ -75,11 +87,11 @@ function singleRecordIssues(err: unknown): never {
 }
 
 export const predictRoutes: FastifyPluginCallback<PredictRoutesOptions> = (app, opts, done) => {
-  const { repo, predictions } = opts;
+  const { repo, predictions, maxResponseBytes } = opts;
 
   const entryFor = (name: string | undefined): ModelEntry => {
     const entry = name === undefined ? undefined : repo.get(name);
-    if (!entry) throw new HttpError(404, `no model named ${JSON.stringify(name)}`, "ERR_NO_MODEL");
+    if (!entry) throw new HttpError(404, `no model named ${quote(String(name))}`, "ERR_NO_MODEL");
     return entry;
   };
 
@@ -141,6 +153,16 @@ export const predictRoutes: FastifyPluginCallback<PredictRoutesOptions> = (app, 
         const input = batchInput(req.body) as InputRecord[] | ColumnarInput;
         const entry = repo.acquire(entryFor(nameOf(req)));
         try {
+          const rows = batchRows(input);
+          const bytes = 64 + rows * resultBytes(entry.model);
+          if (bytes > maxResponseBytes) {
+            throw classicTooLarge(
+              `${rows} records`,
+              bytes,
+              maxResponseBytes,
+              "send fewer records per request",
+            );
+          }
           const results = await entry.batcher.predict(input);
           predictions.many(entry, req.id, "batch", input, results, t0);
           return { predictions: results };
@@ -155,6 +177,15 @@ export const predictRoutes: FastifyPluginCallback<PredictRoutesOptions> = (app, 
       async (req) => {
         const entry = repo.acquire(entryFor(nameOf(req)));
         try {
+          const bytes = explainBytes(entry.model);
+          if (bytes > maxResponseBytes) {
+            throw classicTooLarge(
+              `one contribution per field${entry.model.spec.task === "multiclass" ? " and class" : ""}`,
+              bytes,
+              maxResponseBytes,
+              "this model's explanations are larger than the server allows",
+            );
+          }
           return entry.model.explain(req.body as InputRecord);
         } catch (err) {
           singleRecordIssues(err);

@@ -6,7 +6,7 @@
  * `binary_data_output` on the request). tritonclient's HTTP client does this by default.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { HttpError } from "../http/errors.js";
+import { HttpError, unreadableBody } from "../http/errors.js";
 import type { InferResponse } from "../inference/infer.js";
 import {
   type Datatype,
@@ -14,6 +14,7 @@ import {
   fromRaw,
   InferenceError,
   type InputTensor,
+  quote,
   toRaw,
   where,
 } from "../inference/tensors.js";
@@ -40,6 +41,8 @@ export function addInferBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
+    const unreadable = unreadableBody(req.headers);
+    if (unreadable) return done(unreadable, undefined);
     const buf = body as Buffer;
     const given = req.headers[HEADER_LENGTH];
     if (given === undefined) {
@@ -53,7 +56,7 @@ export function addInferBodyParser(app: FastifyInstance): void {
           400,
           n === 0
             ? "a request without an inference header (Inference-Header-Content-Length: 0) is not supported: send the JSON header first"
-            : `Inference-Header-Content-Length must be the JSON header's length, 1 to ${buf.length}, got ${JSON.stringify(given)}`,
+            : `Inference-Header-Content-Length must be the JSON header's length, 1 to ${buf.length}, got ${quote(String(given))}`,
         ),
         undefined,
       );

@@ -7,10 +7,11 @@
 import type { FastifyError, FastifyPluginCallback } from "fastify";
 import type { Logger } from "pino";
 import { ValidationError } from "../../errors.js";
-import { clientMessage, logInternal, statusOf } from "../http/errors.js";
+import { clientMessage, clip, logInternal, noRoute, statusOf } from "../http/errors.js";
+import type { ModelControl } from "../inference/control.js";
 import { entryOf, infer } from "../inference/infer.js";
 import { modelMetadata, serverMetadata } from "../inference/metadata.js";
-import { loadModel, repositoryIndex } from "../inference/repository.js";
+import { loadModel, repositoryIndex, unloadModel } from "../inference/repository.js";
 import { InferenceError } from "../inference/tensors.js";
 import type { Predictions } from "../predictions.js";
 import type { ModelRepository } from "../registry.js";
@@ -25,9 +26,13 @@ import {
 
 export interface V2RoutesOptions {
   repo: ModelRepository;
+  /** Loads and unloads on every process of the server. */
+  control: ModelControl;
   predictions: Predictions;
   logger: Logger;
   isShuttingDown: () => boolean;
+  /** See ServerConfig.maxResponseBytes. */
+  maxResponseBytes: number;
 }
 
 type P = { Params: { name: string; version?: string } };
@@ -35,18 +40,18 @@ type P = { Params: { name: string; version?: string } };
 export const EXTENSIONS = ["binary_tensor_data", "model_repository"];
 
 export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done) => {
-  const { repo, predictions, logger } = opts;
+  const { repo, control, predictions, logger, maxResponseBytes } = opts;
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
-    if (err instanceof ValidationError) return reply.code(400).send({ error: err.message });
-    if (err instanceof InferenceError) return reply.code(err.status).send({ error: err.message });
+    if (err instanceof ValidationError) return reply.code(400).send({ error: clip(err.message) });
+    if (err instanceof InferenceError) return reply.code(err.status).send({ error: clip(err.message) });
     const status = statusOf(err);
     if (status < 500) return reply.code(status).send({ error: clientMessage(err) });
     logInternal(logger, req, err);
     return reply.code(500).send({ error: `internal server error (request id ${req.id})` });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}` });
+    reply.code(404).send({ error: noRoute(req.method, req.url) });
   });
   addInferBodyParser(app);
 
@@ -74,14 +79,15 @@ export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done
       async (req, reply) => {
         const t0 = performance.now();
         const body = req.body;
+        const binary = binaryOutputs(body);
         const res = await infer(
           repo,
           req.params.name,
           req.params.version,
           { id: body.id, inputs: decodeInputs(body), outputs: body.outputs?.map((o) => o.name) },
-          { predictions, requestId: req.id, route: "infer", t0 },
+          { predictions, requestId: req.id, route: "infer", t0, maxResponseBytes, binary },
         );
-        return inferReply(reply, res, binaryOutputs(body));
+        return inferReply(reply, res, binary);
       },
     );
   }
@@ -90,15 +96,13 @@ export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done
     repositoryIndex(repo, req.body?.ready === true),
   );
 
-  app.post<P>("/repository/models/:name/load", { schema: S.load }, async (req) => ({
-    name: req.params.name,
-    loaded: await loadModel(repo, req.params.name),
-  }));
+  app.post<P>("/repository/models/:name/load", { schema: S.load }, async (req) => {
+    const { loaded, processes } = await loadModel(control, req.params.name);
+    return { name: req.params.name, loaded, processes };
+  });
 
   app.post<P>("/repository/models/:name/unload", { schema: S.unload }, async (req) => {
-    if (!repo.unload(req.params.name)) {
-      throw new InferenceError(`model ${JSON.stringify(req.params.name)} is not loaded`, 404);
-    }
+    await unloadModel(control, req.params.name);
     return { name: req.params.name, unloaded: true };
   });
   done();

@@ -36,30 +36,28 @@ export const opsSchemas: Schema[] = [
 export const healthzSchema = {
   tags: ["operations"],
   summary: "Liveness",
-  description: "200 while the process runs. No API key needed.",
+  description: "200 while the process runs. No API key needed, so it tells nothing else.",
   security: [],
   response: {
     200: {
       type: "object",
-      required: ["status", "pid"],
-      properties: { status: { type: "string", const: "ok" }, pid: { type: "integer" } },
+      required: ["status"],
+      properties: { status: { type: "string", const: "ok" } },
     },
   },
 };
 
 const readiness = {
   type: "object",
-  required: ["status", "models"],
-  properties: {
-    status: { type: "string", enum: ["ready", "not ready"] },
-    models: { type: "array", items: { type: "string" }, description: "name/version of each loaded model" },
-  },
+  required: ["status"],
+  properties: { status: { type: "string", enum: ["ready", "not ready"] } },
 };
 
 export const readyzSchema = {
   tags: ["operations"],
   summary: "Readiness",
-  description: "200 once every model is loaded; 503 before that and while shutting down. No API key needed.",
+  description:
+    "200 once every model is loaded; 503 before that and while shutting down. No API key needed, so it tells nothing else (the models: GET /models).",
   security: [],
   response: {
     200: { description: "Ready", ...readiness },

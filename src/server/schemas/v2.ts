@@ -2,6 +2,7 @@
  * Schemas of the Open Inference Protocol's REST routes, after KServe's rest_predict_v2.yaml and Triton's
  * binary tensor data and model repository extensions. Errors are `{ "error": "..." }`.
  */
+import { OUTPUT_NAMES } from "../inference/metadata.js";
 import { DATATYPES } from "../inference/tensors.js";
 import type { Schema } from "./common.js";
 
@@ -93,6 +94,7 @@ export const v2Schemas: Schema[] = [
       },
       outputs: {
         type: "array",
+        maxItems: OUTPUT_NAMES.length,
         items: {
           type: "object",
           required: ["name"],
@@ -270,13 +272,24 @@ export const v2RouteSchemas = {
     tags,
     summary: "Load or reload a model from disk",
     description:
-      "A file that does not load leaves the model that was serving in place (400 with the reason).",
+      "On every process of the server (every worker with --workers). A file that does not load on some process is loaded on none: the model that was serving stays in place everywhere (400 naming the bundle, the workers and the reason).",
     params: params(false),
     response: {
       200: {
         type: "object",
         required: ["name", "loaded"],
-        properties: { name: { type: "string" }, loaded: { type: "array", items: { type: "string" } } },
+        properties: {
+          name: { type: "string" },
+          loaded: {
+            type: "array",
+            items: { type: "string" },
+            description: "name/version of each bundle loaded, on every process",
+          },
+          processes: {
+            type: "integer",
+            description: "Server processes that loaded it (the workers, with --workers)",
+          },
+        },
       },
       ...v2Errors(400, 401, 429, 500),
     },

@@ -57,8 +57,8 @@ afterAll(async () => {
 
 describe("responses far larger than the request are refused before the work (item 2)", () => {
   it("V2 REST: estimated from rows × output widths, JSON or binary; without outputs, every declared one counts", async () => {
-    // 200 rows × (predict, predict_proba, raw, leaf: 100, contrib: 21) as JSON: about 270 KB > 200 KB.
-    const all = await post(srv.url, INFER, { inputs: [features(200)] });
+    // 250 rows × (predict, predict_proba, raw, leaf: 100, contrib: 21) as JSON: about 245 KB > 200 KB.
+    const all = await post(srv.url, INFER, { inputs: [features(250)] });
     expect(all.status).toBe(400);
     expect(all.body.error).toMatch(/response would take about .* over the server's limit of 200\.0 KiB/);
     expect(all.body.error).toMatch(/without outputs, every output the model declares is returned/);
@@ -69,13 +69,13 @@ describe("responses far larger than the request are refused before the work (ite
     });
     expect(proba.status).toBe(200);
     expect(proba.body.outputs[0].shape).toEqual([200, 2]);
-    // leaf + contrib: over as JSON (about 260 KB), under as binary data (about 114 KB).
+    // leaf + contrib: over as JSON (about 226 KB), under as binary data (about 142 KB).
     const big = [{ name: "leaf" }, { name: "contrib" }];
-    expect((await post(srv.url, INFER, { inputs: [features(200)], outputs: big })).status).toBe(400);
+    expect((await post(srv.url, INFER, { inputs: [features(250)], outputs: big })).status).toBe(400);
     const bin = await fetch(srv.url + INFER, {
       method: "POST",
       body: JSON.stringify({
-        inputs: [features(200)],
+        inputs: [features(250)],
         outputs: big,
         parameters: { binary_data_output: true },
       }),
@@ -91,9 +91,32 @@ describe("responses far larger than the request are refused before the work (ite
     expect(many.body.error.length).toBeLessThan(SHORT);
   });
 
+  it("V2 REST: SHAP values for 20,000 rows (800 KB, about 10 s of CPU) are refused before any of it runs", async () => {
+    const s = await start(BUNDLE); // the default budgets: 32 MiB of response, 2 s of work
+    try {
+      const t0 = performance.now();
+      const compact = {
+        ...features(0),
+        shape: [20_000, NF],
+        data: Array.from({ length: 20_000 * NF }, (_, i) => i % 3),
+      };
+      const r = await post(s.url, INFER, { inputs: [compact], outputs: [{ name: "contrib" }] });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(
+        /would take about .* s of CPU \(20000 rows; per row: contrib .*--max-work-ms/,
+      );
+      expect(performance.now() - t0).toBeLessThan(3000);
+      const few = await post(s.url, INFER, { inputs: [features(100)], outputs: [{ name: "contrib" }] });
+      expect(few.status).toBe(200);
+      expect(few.body.outputs[0].shape).toEqual([100, 21]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("/predict/batch and /explain answer 413 naming the limit", async () => {
     const rows = (n: number) => Array.from({ length: n }, () => ({ ...CLASSIC }));
-    const over = await post(srv.url, "/predict/batch", rows(4000)); // about 4,000 × 64 bytes
+    const over = await post(srv.url, "/predict/batch", rows(4000)); // about 4,000 × 61 bytes
     expect(over.status).toBe(413);
     expect(over.body.code).toBe("ERR_RESPONSE_TOO_LARGE");
     expect(over.body.error).toMatch(/4000 records.*--max-response-bytes.*fewer records/);
@@ -110,7 +133,7 @@ describe("responses far larger than the request are refused before the work (ite
   });
 
   it("gRPC ModelInfer: RESOURCE_EXHAUSTED before predicting", async () => {
-    const n = 400; // every declared output, raw: about 230 KB
+    const n = 400; // every declared output, raw: about 240 KB
     const data = Array.from({ length: n * NF }, (_, i) => (i % 5) / 5);
     const over = await grpcCall(client, "ModelInfer", {
       model_name: NAME,

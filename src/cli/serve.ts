@@ -37,6 +37,22 @@ export function register(program: Command): void {
     .option("--api-keys-file <file>", "API keys, one a line (also LGBM_API_KEYS=k1,k2)")
     .option("--rate-limit <n>", "requests per minute per API key or IP; 0 = off (LGBM_RATE_LIMIT)")
     .option("--body-limit <size>", "largest request body (LGBM_BODY_LIMIT; default 1mb)")
+    .option(
+      "--max-response-bytes <size>",
+      "largest response a request may make, estimated before predicting (LGBM_MAX_RESPONSE_BYTES; default 32mb)",
+    )
+    .option(
+      "--max-work-ms <ms>",
+      "longest engine time of a request's V2 leaf/contrib outputs, estimated before predicting (LGBM_MAX_WORK_MS; default 2000)",
+    )
+    .option(
+      "--auth-fail-limit <n>",
+      "failed API keys a minute from one client address before it is locked out for the minute; 0 = off (LGBM_AUTH_FAIL_LIMIT; default 10)",
+    )
+    .option(
+      "--trust-proxy <value>",
+      "whose X-Forwarded-For names the client: true, a hop count, or addresses/CIDRs (LGBM_TRUST_PROXY; default false)",
+    )
     .option("--microbatch", "batch concurrent requests into one native call (default on; LGBM_MICROBATCH)")
     .option("--no-microbatch", "one native call per request")
     .option("--max-batch-size <n>", "rows per micro-batch (LGBM_MAX_BATCH_SIZE; default 256)")

@@ -147,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger,
     isShuttingDown,
     maxResponseBytes: config.maxResponseBytes,
+    maxWorkMs: config.maxWorkMs,
   });
   if (config.docs) {
     await app.register(docsRoutes, { models: docs.map((d) => d.doc), pageHeaders: headers.docsHook, title });

@@ -44,6 +44,11 @@ export interface ServerConfig {
    */
   maxResponseBytes: number;
   /**
+   * Longest engine time a request's V2 `leaf` / `contrib` outputs may take, estimated from their cost
+   * per row on the model (measured on first use) before any of it runs.
+   */
+  maxWorkMs: number;
+  /**
    * Failed API-key attempts per minute from one client IP before every request from it with a key is
    * refused (429) for the rest of the minute; 0: unlimited.
    */
@@ -134,6 +139,7 @@ export interface ServeFlags {
   rateLimit?: string | number;
   bodyLimit?: string | number;
   maxResponseBytes?: string | number;
+  maxWorkMs?: string | number;
   authFailLimit?: string | number;
   trustProxy?: string;
   microbatch?: boolean;
@@ -295,6 +301,8 @@ export function resolveConfig(
         bytes("max-response-bytes", flags.maxResponseBytes),
         bytes("LGBM_MAX_RESPONSE_BYTES", env.LGBM_MAX_RESPONSE_BYTES),
       ) ?? 32 * 1024 * 1024,
+    maxWorkMs:
+      pick(int("max-work-ms", flags.maxWorkMs, 1), int("LGBM_MAX_WORK_MS", env.LGBM_MAX_WORK_MS, 1)) ?? 2000,
     authFailLimit:
       pick(
         int("auth-fail-limit", flags.authFailLimit, 0),

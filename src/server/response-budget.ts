@@ -6,8 +6,9 @@
  * bad request), RESOURCE_EXHAUSTED over gRPC.
  *
  * The estimates are upper bounds of the usual case, per value as JSON writes it: a double at most 24
- * characters with its comma (`-0.0056376489104931204,`), an integer 8 (leaf indexes, class numbers), a
- * text label its length and quotes; binary outputs take their element size.
+ * characters with its comma (`-0.0056376489104931204,`), an integer 4 (leaf indexes and class numbers
+ * below 1,000: trees rarely have more leaves), a text label its length and quotes; binary outputs take
+ * their element size.
  */
 import type { Model } from "../model.js";
 import { HttpError } from "./http/errors.js";
@@ -15,7 +16,7 @@ import { type OutputName, outputsOf } from "./inference/metadata.js";
 import { ELEMENT_BYTES, InferenceError } from "./inference/tensors.js";
 
 const JSON_DOUBLE = 24;
-const JSON_INTEGER = 8;
+const JSON_INTEGER = 4;
 /** Per tensor or result: names, braces, shape. */
 const OVERHEAD = 96;
 
@@ -71,7 +72,7 @@ export function checkV2Response(
 export function resultBytes(model: Model): number {
   switch (model.spec.task) {
     case "binary":
-      return 16 + JSON_INTEGER + 16 + JSON_DOUBLE; // {"prediction":1,"probability":0.99…},
+      return 17 + JSON_INTEGER + 16 + JSON_DOUBLE; // {"prediction":1,"probability":0.99…},
     case "multiclass":
       return 36 + longestLabel(model) + Math.max(2, model.info.numClasses) * JSON_DOUBLE;
     default:

@@ -25,6 +25,7 @@ import type { Metrics } from "../metrics.js";
 import type { Predictions } from "../predictions.js";
 import type { ModelRepository } from "../registry.js";
 import { ResponseTooLargeError } from "../response-budget.js";
+import { TooMuchWorkError } from "../work-budget.js";
 import { type Contents, decodeInputs, toContents, toRaw, type WireInput } from "./contents.js";
 import { inferenceService } from "./proto.js";
 
@@ -235,6 +236,7 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpcServer
           route: "grpc_infer",
           t0: ctx.t0,
           maxResponseBytes: config.maxResponseBytes,
+          maxWorkMs: config.maxWorkMs,
           // Typed contents and raw bytes both take about an element's size a value.
           binary: () => true,
         },
@@ -316,7 +318,7 @@ function statusOf(err: unknown, requestId: string): { code: grpc.status; message
       message: err.message,
     };
   }
-  if (err instanceof ResponseTooLargeError)
+  if (err instanceof ResponseTooLargeError || err instanceof TooMuchWorkError)
     return { code: grpc.status.RESOURCE_EXHAUSTED, message: err.message };
   if (err instanceof InferenceError) {
     return {

@@ -13,6 +13,7 @@ import { ValidationError } from "../../errors.js";
 import type { Predictions } from "../predictions.js";
 import type { ModelEntry, ModelRepository, PredictionRoute } from "../registry.js";
 import { checkV2Response } from "../response-budget.js";
+import { checkWork } from "../work-budget.js";
 import { isClassifier, OUTPUT_NAMES, type OutputName, outputsOf } from "./metadata.js";
 import { InferenceError, type InputTensor, type OutputTensor, quote, showShape, where } from "./tensors.js";
 
@@ -38,6 +39,8 @@ export interface InferContext {
   t0: number;
   /** Largest response the request may make (its estimate is checked before any prediction). */
   maxResponseBytes: number;
+  /** Longest engine time its leaf/contrib outputs may take (estimated before any of it runs). */
+  maxWorkMs: number;
   /** Whether an output goes back as binary data (REST's extension; gRPC: always about that size). */
   binary: (output: string) => boolean;
 }
@@ -75,6 +78,7 @@ export async function infer(
       ctx.maxResponseBytes,
       request.outputs === undefined,
     );
+    checkWork(entry.model, outputs, nrow, ctx.maxWorkMs);
     const tensors: OutputTensor[] = [];
     let results: PredictionResult[] | undefined;
     for (const out of outputs) {

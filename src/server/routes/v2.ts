@@ -31,8 +31,9 @@ export interface V2RoutesOptions {
   predictions: Predictions;
   logger: Logger;
   isShuttingDown: () => boolean;
-  /** See ServerConfig.maxResponseBytes. */
+  /** See ServerConfig.maxResponseBytes and maxWorkMs. */
   maxResponseBytes: number;
+  maxWorkMs: number;
 }
 
 type P = { Params: { name: string; version?: string } };
@@ -40,7 +41,7 @@ type P = { Params: { name: string; version?: string } };
 export const EXTENSIONS = ["binary_tensor_data", "model_repository"];
 
 export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done) => {
-  const { repo, control, predictions, logger, maxResponseBytes } = opts;
+  const { repo, control, predictions, logger, maxResponseBytes, maxWorkMs } = opts;
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     if (err instanceof ValidationError) return reply.code(400).send({ error: clip(err.message) });
@@ -85,7 +86,7 @@ export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done
           req.params.name,
           req.params.version,
           { id: body.id, inputs: decodeInputs(body), outputs: body.outputs?.map((o) => o.name) },
-          { predictions, requestId: req.id, route: "infer", t0, maxResponseBytes, binary },
+          { predictions, requestId: req.id, route: "infer", t0, maxResponseBytes, maxWorkMs, binary },
         );
         return inferReply(reply, res, binary);
       },

@@ -85,6 +85,21 @@ export function register(program: Command): void {
           await runPrimary(config);
           return;
         }
+        if (cluster.isWorker) {
+          // A worker that cannot start (a model that does not load) exits, so the primary restarts it
+          // with a back-off: its IPC channel would otherwise keep it alive, serving nothing.
+          await startServer(config, { signals: true }).catch((err) => {
+            process.stderr.write(`lgbm: ${(err as Error).name}: ${(err as Error).message}\n`);
+            try {
+              process.exit(1);
+            } catch {
+              // an exit handler threw: leave the cluster, and the process ends with nothing left to do
+              process.exitCode = 1;
+              process.disconnect?.();
+            }
+          });
+          return;
+        }
         await startServer(config, { signals: true });
       },
     );

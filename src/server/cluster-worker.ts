@@ -23,6 +23,8 @@ export type ToPrimary =
   | ({ lgbm: "ask"; id: number } & Ask)
   | { lgbm: "prepared"; txn: number; loaded: string[]; failed: { model: string; error: string }[] }
   | { lgbm: "settled"; txn: number }
+  /** The worker serves: the primary includes it in loads and unloads from now on. */
+  | { lgbm: "ready" }
   | { lgbm: "unloaded"; txn: number; had: boolean };
 
 export type ToWorker =
@@ -52,12 +54,18 @@ export interface WorkerLink {
   control: ModelControl;
   /** The whole server's metrics, from the primary. */
   scrape(): Promise<string>;
+  /** Tells the primary this worker serves (its models loaded, its port open). */
+  ready(): void;
 }
 
 /** How long a worker waits for the primary's answer (a reload waits for every worker to load). */
 const ANSWER_TIMEOUT_MS = 120_000;
 
-/** Connects this worker to the primary: answers its messages, and asks it for what spans the server. */
+/**
+ * Connects this worker to the primary: answers its messages, and asks it for what spans the server.
+ * Made before the models load (so the primary's metric requests are answered from the start); the
+ * primary sends loads and unloads once ready() said the worker serves.
+ */
 export function linkWorker(repo: ModelRepository, registry: Registry, logger: Logger): WorkerLink {
   // prom-client's cluster module answers the primary's metric requests with this registry.
   AggregatorRegistry.setRegistries([registry]);
@@ -142,5 +150,6 @@ export function linkWorker(repo: ModelRepository, registry: Registry, logger: Lo
       unload: (name) => ask<boolean>({ op: "unload", name }),
     },
     scrape: () => ask<string>({ op: "metrics" }),
+    ready: () => send({ lgbm: "ready" }),
   };
 }

@@ -61,8 +61,12 @@ export async function runPrimary(config: ServerConfig): Promise<void> {
     slots.set(w.id, slot);
     return w;
   };
+  /** Workers serving (they said so once their models loaded): the ones a load or unload runs on. */
+  const serving = new Set<number>();
   const live = () =>
-    Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+    Object.values(cluster.workers ?? {}).filter(
+      (w): w is Worker => w !== undefined && w.isConnected() && serving.has(w.id),
+    );
   const slotOf = (w: Worker) => slots.get(w.id) ?? w.id;
 
   cluster.on("exit", (worker, code, signal) => {
@@ -70,6 +74,7 @@ export async function runPrimary(config: ServerConfig): Promise<void> {
     const slot = slotOf(worker);
     startedAt.delete(worker.id);
     slots.delete(worker.id);
+    serving.delete(worker.id);
     if (stopping) return;
     quickDeaths = lived < 5000 ? quickDeaths + 1 : 0;
     const delay = Math.min(30_000, quickDeaths > 1 ? 250 * 2 ** (quickDeaths - 1) : 0);
@@ -170,6 +175,10 @@ export async function runPrimary(config: ServerConfig): Promise<void> {
 
   cluster.on("message", (worker: Worker, m: ToPrimary) => {
     if (m === null || typeof m !== "object" || !("lgbm" in m)) return;
+    if (m.lgbm === "ready") {
+      serving.add(worker.id);
+      return;
+    }
     if (m.lgbm !== "ask") {
       waiting.get(`${m.txn}/${worker.id}`)?.(m);
       return;

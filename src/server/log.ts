@@ -2,6 +2,8 @@
  * The server's pino logger: JSON lines to stdout (pretty in development), optionally also to a file.
  * Fastify adds the request id (`reqId`) to every line logged for a request.
  */
+import { mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
 import type { ServerConfig } from "./config.js";
@@ -63,7 +65,11 @@ export function createLogger(config: ServerConfig, base: Record<string, unknown>
   streams.push({ level: config.logLevel === "silent" ? "fatal" : config.logLevel, stream: stdout });
   let file: ReturnType<typeof pino.destination> | undefined;
   if (config.logFile) {
-    file = pino.destination({ dest: config.logFile, sync: false, mkdir: true, minLength: 4096 });
+    // Opened here, synchronously: a stream still opening when the process exits (a worker whose model
+    // does not load exits at once) makes pino's exit flush throw, and process.exit with it.
+    mkdirSync(dirname(config.logFile), { recursive: true });
+    const fd = openSync(config.logFile, "a");
+    file = pino.destination({ dest: fd, sync: false, minLength: 4096 });
     streams.push({
       level: config.logLevel === "silent" ? "fatal" : config.logLevel,
       stream: flushedWithin(file, FLUSH_MS),

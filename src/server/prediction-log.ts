@@ -9,6 +9,7 @@
  * the server's requests/s under load; one write per turn makes that a per-turn cost. What is buffered
  * reaches the file within half a second (FLUSH_MS), so a quiet server's recent lines are readable.
  */
+import { once } from "node:events";
 import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
 import pino from "pino";
 import { FLUSH_MS, flushedWithin } from "./log.js";
@@ -60,6 +61,15 @@ export class PredictionLog {
     this.size = existsSync(file) ? statSync(file).size : 0;
     this.dest = pino.destination({ dest: file, sync: false, minLength: 4096, mkdir: true });
     this.out = flushedWithin(this.dest, FLUSH_MS);
+    this.opened = once(this.dest, "ready").then(() => undefined);
+    this.opened.catch(() => undefined); // reported by ready()
+  }
+
+  private readonly opened: Promise<void>;
+
+  /** Resolves once the file is open (rejects with why it cannot be): the server starts only then. */
+  ready(): Promise<void> {
+    return this.opened;
   }
 
   /** Appends one line per record/result pair; never throws into the request. */

@@ -76,6 +76,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     metrics,
   );
+  const link = workerId !== undefined ? linkWorker(repo, metrics.registry, logger) : undefined;
   await repo.loadAll();
   // Unloaded on the whole server before this worker started: not served here either.
   for (const name of workerId !== undefined ? unloadedBeforeStart() : []) repo.unload(name);
@@ -100,13 +101,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         config.predictionLogKeep,
       )
     : undefined;
+  await predictionLog?.ready();
 
   let shuttingDown = false;
   const isShuttingDown = () => shuttingDown;
   const drift = new DriftRegistry();
   const predictions = new Predictions(drift, predictionLog);
   const authFailures = new AuthFailures(config.authFailLimit);
-  const link = workerId !== undefined ? linkWorker(repo, metrics.registry, logger) : undefined;
   const control = link?.control ?? localControl(repo);
   const app = await buildApp({
     config,
@@ -144,6 +145,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       throw err;
     }
   }
+  link?.ready();
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   logger.info(

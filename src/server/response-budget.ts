@@ -12,7 +12,7 @@
  */
 import type { Model } from "../model.js";
 import { HttpError } from "./http/errors.js";
-import { type OutputName, outputsOf } from "./inference/metadata.js";
+import { type OutputName, outputsOf, type TensorMetadata } from "./inference/metadata.js";
 import { ELEMENT_BYTES, InferenceError } from "./inference/tensors.js";
 
 const JSON_DOUBLE = 24;
@@ -39,10 +39,24 @@ function longestLabel(model: Model): number {
   return n;
 }
 
+/** Per model: each output's bytes per row, as JSON and as binary data (computed once). */
+const rowBytes = new WeakMap<Model, Map<string, number>>();
+
 /** Bytes of one row of a V2 output, as JSON or as binary data. */
 export function v2RowBytes(model: Model, name: OutputName, binary: boolean): number {
-  const meta = outputsOf(model).find((o) => o.name === name);
-  if (!meta) return 0;
+  let sizes = rowBytes.get(model);
+  if (!sizes) {
+    sizes = new Map();
+    for (const o of outputsOf(model)) {
+      sizes.set(`${o.name}/json`, rowSize(model, o, false));
+      sizes.set(`${o.name}/binary`, rowSize(model, o, true));
+    }
+    rowBytes.set(model, sizes);
+  }
+  return sizes.get(`${name}/${binary ? "binary" : "json"}`) ?? 0;
+}
+
+function rowSize(model: Model, meta: TensorMetadata, binary: boolean): number {
   const width = meta.shape.length > 1 ? meta.shape[1] : 1;
   if (meta.datatype === "BYTES") return (binary ? 4 : 1) + longestLabel(model);
   if (binary) return width * ELEMENT_BYTES[meta.datatype];

@@ -86,7 +86,11 @@ export const v2Routes: FastifyPluginCallback<V2RoutesOptions> = (app, opts, done
           req.params.name,
           req.params.version,
           // An empty outputs list means every output, as over gRPC (where it cannot be told from none).
-          { id: body.id, inputs: decodeInputs(body), outputs: body.outputs?.length ? body.outputs.map((o) => o.name) : undefined },
+          {
+            id: body.id,
+            inputs: decodeInputs(body),
+            outputs: body.outputs?.length ? body.outputs.map((o) => o.name) : undefined,
+          },
           { predictions, requestId: req.id, route: "infer", t0, maxResponseBytes, maxWorkMs, binary },
         );
         return inferReply(reply, res, binary);

@@ -48,10 +48,10 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Malformed JSON, or a request the route's schema refuses",
   401: "Missing or unknown API key (when keys are configured)",
   404: "No such model (or version)",
-  413: "Body over the size limit",
-  415: "Content type other than application/json",
+  413: "Body over the size limit, or a response that would be over --max-response-bytes",
+  415: "Content type other than application/json, a charset other than UTF-8, or a Content-Encoding",
   422: "Validation failed: one issue per bad field (and row)",
-  429: "Rate limit exceeded",
+  429: "Rate limit exceeded, or too many failed API keys from this address (Retry-After)",
   500: "Internal error; the request id is in the server log",
   503: "Not ready, or shutting down",
 };

@@ -154,16 +154,18 @@ const v2Errors = (...statuses: number[]) =>
       {
         description:
           s === 400
-            ? "A bad request (each bad input named) or malformed JSON"
+            ? "A bad request (each bad input named), malformed JSON, or a response or work over the server's budget"
             : s === 401
               ? "Missing or unknown API key (when keys are configured)"
               : s === 404
                 ? "No such model (or version)"
                 : s === 413
                   ? "Body over the size limit"
-                  : s === 429
-                    ? "Rate limit exceeded"
-                    : "Internal error; the request id is in the server log",
+                  : s === 415
+                    ? "A charset other than UTF-8, or a Content-Encoding"
+                    : s === 429
+                      ? "Rate limit exceeded, or too many failed API keys from this address"
+                      : "Internal error; the request id is in the server log",
         $ref: "V2Error#",
       },
     ]),
@@ -252,7 +254,7 @@ export const v2RouteSchemas = {
           },
         },
       },
-      ...v2Errors(400, 401, 404, 413, 429, 500),
+      ...v2Errors(400, 401, 404, 413, 415, 429, 500),
     },
   }),
   index: {

@@ -177,9 +177,10 @@ describe("SIGTERM drains (item 4)", () => {
     socket.pause(); // a slow reader: the rest waits in the server's buffers
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
-    // The server waits for the response to be out: it has not exited while the client reads nothing.
-    const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r("running"), 800))]);
-    expect(early).toBe("running");
+    // The client reads nothing for a while; the server must not cut the response meanwhile. (Here the
+    // process waits for the client, the bytes still in its buffers: where the kernel's socket buffers
+    // could hold all 10 MB it could exit at once without cutting anything, so that is not asserted.)
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 800))]);
     socket.resume();
     await ended;
     const text = Buffer.concat(chunks).toString("latin1");

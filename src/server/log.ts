@@ -13,8 +13,8 @@ export interface ServerLogger {
   /** Flushes buffered lines (shutdown). */
   flush(): void;
   /**
-   * Resolves once the log file is open (at once without one): the file opens asynchronously, and a
-   * flush before that loses the lines buffered so far (a server closed right after it started).
+   * Resolves once the log file is open: a flush before that would lose the lines buffered so far. The
+   * file is opened synchronously here, so this resolves at once; kept for callers that wait on it.
    */
   ready(): Promise<void>;
 }

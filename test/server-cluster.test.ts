@@ -247,19 +247,20 @@ describe("prediction logs of restarted workers (item 13)", () => {
 
 describe("SIGHUP to the primary (item 6)", () => {
   it("with the model's file deleted: an error line per worker, failed reloads counted, the old model serving", async () => {
-    const seen = logLines().length;
-    const since = () => logLines().slice(seen);
+    // Lines logged from now on (each process writes its own, within half a second: wait for all three).
+    const t0 = new Date().toISOString();
+    const failures = () =>
+      logLines().filter((l) => l.time >= t0 && l.level >= 50 && /reload failed/.test(l.msg));
     rmSync(join(bundle, "model.txt"));
     child.kill("SIGHUP");
-    await until("the primary's error line", () =>
-      since().some((l) => l.role === "primary" && l.level >= 50 && /reload failed/.test(l.msg))
-        ? true
-        : undefined,
+    const lines = await until("the primary's and both workers' error lines", () => {
+      const f = failures();
+      const workers = new Set(f.filter((l) => l.worker !== undefined).map((l) => l.worker));
+      return f.some((l) => l.role === "primary") && workers.size === 2 ? f : undefined;
+    });
+    expect(lines.find((l) => l.role === "primary").err).toMatch(
+      /holds no model.*\(workers [12], [12] of 2\)/,
     );
-    const workers = since().filter(
-      (l) => l.worker !== undefined && l.level >= 50 && /reload failed/.test(l.msg),
-    );
-    expect(new Set(workers.map((l) => l.worker)).size, JSON.stringify(since())).toBe(2);
     const m = (await fresh("GET", "/metrics")).text;
     expect(metric(m, 'lgbm_model_reloads_total{model="hr",result="failed"}')).toBeGreaterThanOrEqual(2);
     const still = await fromBoth("POST", "/predict", CLASSIC);

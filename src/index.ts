@@ -20,11 +20,13 @@ export {
 export { saveBundle } from "./bundle/save.js";
 export type { AbsentFields, ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js";
 export { type FieldSpec, parseSpec, type Spec, specSchema, type Task, validateSpec } from "./bundle/spec.js";
+export { nodeThreadHost } from "./compiled/pool-node.js";
 export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";
 export { NativeEngine, type NativeEngineOptions } from "./engines/native.js";
 export { OnnxEngine, type OnnxEngineOptions, OnnxUnsupportedError } from "./engines/onnx/engine.js";
 export { exportOnnx, OnnxExportError, type OnnxExportOptions } from "./engines/onnx/index.js";
+export { WasmEngine, type WasmEngineOptions } from "./engines/wasm/index.js";
 export {
   DisposedError,
   LightGBMError,

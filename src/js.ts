@@ -8,8 +8,12 @@
  *   const model = await Model.load("/models/hr-attrition/", { task: "binary" }); // model.txt + spec.json
  *   const { probability } = model.predict({ satisfaction_level: 0.38, ... });
  *
- *   import { JsEngine } from "lightgbm-node/js";            // the engine alone: matrices in, numbers out
- *   const engine = JsEngine.fromString(modelText);          // or JsEngine.fromBuffer(await res.arrayBuffer())
+ *   import { WasmEngine } from "lightgbm-node/js";          // the engine alone: matrices in, numbers out
+ *   const engine = await WasmEngine.create(await (await fetch("model.txt")).arrayBuffer());
+ *
+ * Engines: WasmEngine (the model compiled to WebAssembly; the browser Model's default where the page may
+ * compile WebAssembly) and JsEngine (pure TypeScript: for pages whose Content-Security-Policy forbids
+ * it, no 'wasm-unsafe-eval').
  */
 
 export {
@@ -40,6 +44,8 @@ export {
 } from "./bundle/output.js";
 export type { AbsentFields, ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js";
 export { type FieldSpec, parseSpec, type Spec, type Task, validateSpec } from "./bundle/spec.js";
+export type { ForestMemory } from "./compiled/forest.js";
+export type { ThreadHost, WorkerHandle, WorkerInit } from "./compiled/pool.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";
 export { iterationRange, outputWidthFor } from "./engines/engine.js";
 export type { ModelHeader, ParsedModel, ParsedTree } from "./engines/js/index.js";
@@ -50,6 +56,7 @@ export {
   parseModel,
   parseModelHeader,
 } from "./engines/js/index.js";
+export { WasmEngine, type WasmEngineOptions } from "./engines/wasm/index.js";
 export { DisposedError, LightGBMError, ValidationError, type ValidationIssue } from "./errors.js";
 export {
   BaseModel,

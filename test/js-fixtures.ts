@@ -1,6 +1,6 @@
 /** Helpers shared by the js-* tests: the zoo loader (test/helpers/zoo.ts) and difference measures. */
 import fc from "fast-check";
-import type { JsEngine } from "../src/js.js";
+import type { ParsedModel } from "../src/js.js";
 import { loadZooCase } from "./helpers/zoo.js";
 
 export { decodeNum, ZOO_DIR, type ZooCase, zooNames } from "./helpers/zoo.js";
@@ -70,8 +70,11 @@ export const SPECIALS = [
   3e9,
 ];
 
+/** An engine that exposes its parsed model (js, wasm). */
+type WithModel = { info: { numFeatures: number }; model: ParsedModel };
+
 /** Per feature: values worth probing (thresholds +- 1 ulp, categories around the bitsets). */
-export function probeValues(engine: JsEngine): number[][] {
+export function probeValues(engine: WithModel): number[][] {
   const nf = engine.info.numFeatures;
   const pools: Set<number>[] = Array.from({ length: nf }, () => new Set<number>());
   for (const t of engine.model.trees) {
@@ -95,7 +98,7 @@ export function probeValues(engine: JsEngine): number[][] {
  * A fast-check row for this model: each feature's probe values (thresholds +- 1 ulp, categories), the
  * specials, small and any doubles, and `extra` values where given.
  */
-export function probeRow(engine: JsEngine, extra?: fc.Arbitrary<number>): fc.Arbitrary<number[]> {
+export function probeRow(engine: WithModel, extra?: fc.Arbitrary<number>): fc.Arbitrary<number[]> {
   const pools = probeValues(engine);
   const value = (f: number) =>
     fc.oneof(

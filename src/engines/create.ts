@@ -1,8 +1,10 @@
 /**
  * Picks and builds an engine for a model text or file. The default ("auto") is the native engine, falling
- * back to the js engine with a warning (logged, and once on stderr) when the addon cannot be loaded.
+ * back to the wasm engine (the model compiled to WebAssembly) with a warning (logged, and once on stderr)
+ * when the addon cannot be loaded, and to the js engine where the runtime has no WebAssembly.
  */
 import { readFileSync } from "node:fs";
+import { webAssembly } from "../compiled/wasm-api.js";
 import { NativeUnavailableError } from "../errors.js";
 import { setNativeBinding, warnNativeFallback } from "../native/loader.js";
 import type { Engine, EngineName } from "./engine.js";
@@ -12,7 +14,7 @@ export type EngineChoice = EngineName | "auto";
 
 export interface EngineOptions {
   engine?: EngineChoice;
-  /** Default threads for native batch predictions (default 1; see NativeEngineOptions.numThreads). */
+  /** Default threads for batch predictions, native and wasm engines (default 1; see NativeEngineOptions.numThreads). */
   numThreads?: number;
   /**
    * The addon file to load (`.../lightgbm_node.node`, lib_lightgbm beside it) instead of looking for the
@@ -29,6 +31,8 @@ export async function createEngine(source: Source, options: EngineOptions = {}):
   switch (choice) {
     case "native":
       return nativeFrom(source, options);
+    case "wasm":
+      return wasmFrom(source, options);
     case "js":
       return jsFrom(source);
     case "onnx": {
@@ -40,11 +44,14 @@ export async function createEngine(source: Source, options: EngineOptions = {}):
         return nativeFrom(source, options);
       } catch (err) {
         if (!(err instanceof NativeUnavailableError)) throw err;
-        warnNativeFallback(err);
-        return jsFrom(source);
+        const wasm = webAssembly() !== undefined;
+        warnNativeFallback(err, wasm ? "wasm" : "js");
+        return wasm ? wasmFrom(source, options) : jsFrom(source);
       }
     default:
-      throw new RangeError(`engine must be one of auto, native, js, onnx, got ${JSON.stringify(choice)}`);
+      throw new RangeError(
+        `engine must be one of auto, native, wasm, js, onnx, got ${JSON.stringify(choice)}`,
+      );
   }
 }
 
@@ -52,6 +59,14 @@ function nativeFrom(source: Source, options: EngineOptions): Engine {
   return "file" in source
     ? NativeEngine.fromFile(source.file, options)
     : NativeEngine.fromString(source.text, options);
+}
+
+async function wasmFrom(source: Source, options: EngineOptions): Promise<Engine> {
+  const [{ WasmEngine }, { nodeThreadHost }] = await Promise.all([
+    import("./wasm/index.js"),
+    import("../compiled/pool-node.js"),
+  ]);
+  return WasmEngine.create(textOf(source), { numThreads: options.numThreads, threadHost: nodeThreadHost });
 }
 
 async function jsFrom(source: Source): Promise<Engine> {

@@ -1,5 +1,6 @@
 /**
- * The one small interface every engine implements (native LightGBM, pure TypeScript, ONNX Runtime).
+ * The one small interface every engine implements (native LightGBM, compiled WebAssembly, pure TypeScript,
+ * ONNX Runtime).
  * Engines work on encoded, row-major Float64Array matrices only: records, schemas and named
  * outputs live in the layers above (see src/model.ts). Keeping this surface small is what lets the
  * engines be swapped and tested against each other.
@@ -38,7 +39,7 @@ export interface ModelInfo {
 }
 
 /** Every engine createEngine can build (tests iterate over this list, so a new engine is covered). */
-export const ENGINE_NAMES = ["native", "js", "onnx"] as const;
+export const ENGINE_NAMES = ["native", "wasm", "js", "onnx"] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface Engine {
@@ -83,5 +84,64 @@ export function outputWidthFor(info: ModelInfo, options: PredictOptions = {}): n
     }
     case "contrib":
       return info.numTreePerIteration * (info.numFeatures + 1);
+  }
+}
+
+const PREDICT_TYPES: ReadonlySet<string> = new Set<PredictType>(["normal", "raw", "leaf", "contrib"]);
+
+/** The type of a value, for error messages ("Float32Array", "null", "number"). */
+export function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v;
+}
+
+/** Checks predict options the way the native engine does (int32 ranges; start >= 0); throws a typed error. */
+export function checkPredictOptions(options: PredictOptions | undefined): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object") throw new TypeError("options must be an object");
+  if (options.type !== undefined && !PREDICT_TYPES.has(options.type)) {
+    throw new RangeError(
+      `type must be one of normal, raw, leaf, contrib, got ${JSON.stringify(options.type)}`,
+    );
+  }
+  for (const [key, min] of [
+    ["startIteration", 0],
+    ["numIterations", -2147483648],
+  ] as const) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isInteger(v))
+      throw new TypeError(`${key} must be an integer, got ${v}`);
+    if (v < min || v > 2147483647)
+      throw new RangeError(`${key} must be between ${min} and 2147483647, got ${v}`);
+  }
+}
+
+/** A batch's arguments: a Float64Array of nrow rows of numFeatures values. */
+export function checkMatrix(data: unknown, nrow: unknown, numFeatures: number): void {
+  if (!(data instanceof Float64Array))
+    throw new TypeError(`data must be a Float64Array, got ${describeValue(data)}`);
+  if (typeof nrow !== "number" || !Number.isInteger(nrow) || nrow < 0)
+    throw new RangeError(`nrow must be a non-negative integer, got ${nrow}`);
+  if (data.length !== nrow * numFeatures) {
+    throw new RangeError(
+      `data has ${data.length} values, expected nrow * numFeatures = ${nrow} * ${numFeatures} = ${nrow * numFeatures}`,
+    );
+  }
+}
+
+/** predictRow's arguments: a row of numFeatures values, and `out` (when given) of `width` values. */
+export function checkRow(row: unknown, numFeatures: number, out: unknown, width: () => number): void {
+  if (!(row instanceof Float64Array))
+    throw new TypeError(`row must be a Float64Array, got ${describeValue(row)}`);
+  if (row.length !== numFeatures) {
+    throw new RangeError(`row has ${row.length} values but the model has ${numFeatures} features`);
+  }
+  if (out !== undefined) {
+    if (!(out instanceof Float64Array))
+      throw new TypeError(`out must be a Float64Array, got ${describeValue(out)}`);
+    const w = width();
+    if (out.length !== w) throw new RangeError(`out has ${out.length} values, needs ${w}`);
   }
 }

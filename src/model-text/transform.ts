@@ -109,3 +109,23 @@ function softmax(out: Float64Array, off: number, k: number): void {
   }
   for (let i = 0; i < k; i++) out[off + i] /= wsum;
 }
+
+/**
+ * GBDT::Predict after the raw scores: random forests average over the iterations used (`average`, null for
+ * boosted models), then the objective's ConvertOutput, row by row, in place.
+ */
+export function finishOutput(
+  out: Float64Array,
+  nrow: number,
+  k: number,
+  average: number | null,
+  transform: Transform | null,
+): Float64Array {
+  if (average !== null) {
+    for (let i = 0; i < nrow * k; i++) out[i] /= average;
+  }
+  if (transform !== null) {
+    for (let r = 0, o = 0; r < nrow; r++, o += k) transform(out, o, k);
+  }
+  return out;
+}

@@ -243,12 +243,14 @@ let warned = false;
  * engine "auto" fell back to the js engine: the SDK logger gets a line each time, and the user a process
  * warning on stderr once (the default logger is silent, and a silent 2x slowdown helps nobody).
  */
-export function warnNativeFallback(err: NativeUnavailableError): void {
-  getLogger().warn(`${err.message.split("\n")[0].replace(/:$/, "")}; falling back to the js engine`);
+export function warnNativeFallback(err: NativeUnavailableError, engine: "wasm" | "js" = "js"): void {
+  getLogger().warn(`${err.message.split("\n")[0].replace(/:$/, "")}; falling back to the ${engine} engine`);
   if (warned) return;
   warned = true;
   process.emitWarning(
-    `${err.message}\nUsing the js engine instead: the same predictions, computed more slowly.`,
+    engine === "wasm"
+      ? `${err.message}\nUsing the wasm engine instead (the model compiled to WebAssembly): the same raw scores, transformed outputs equal to the last bit.`
+      : `${err.message}\nUsing the js engine instead: the same predictions, computed more slowly.`,
     {
       code: "LIGHTGBM_NODE_NO_NATIVE",
     },

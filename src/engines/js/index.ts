@@ -4,25 +4,25 @@
  */
 
 import { DisposedError, LightGBMError } from "../../errors.js";
+import { type Evaluator, leafIndices, makeEvaluator } from "../../model-text/evaluate.js";
 import { buildLayout, type Layout } from "../../model-text/layout.js";
 import { modelInfoOf, type ParsedModel, parseModel } from "../../model-text/parse.js";
-import { type Transform, transformFor } from "../../model-text/transform.js";
+import { contributions, makeShap, type Shap } from "../../model-text/shap.js";
+import { finishOutput, type Transform, transformFor } from "../../model-text/transform.js";
 import {
+  checkMatrix,
+  checkPredictOptions,
+  checkRow,
   type Engine,
   iterationRange,
   type ModelInfo,
   outputWidthFor,
   type PredictOptions,
-  type PredictType,
 } from "../engine.js";
-import { type Evaluator, makeEvaluator } from "./evaluate.js";
-import { makeShap, type Shap } from "./shap.js";
 
 export { ModelParseError } from "../../model-text/errors.js";
 export type { ModelHeader, ParsedModel, ParsedTree } from "../../model-text/parse.js";
 export { parseModel, parseModelHeader } from "../../model-text/parse.js";
-
-const PREDICT_TYPES: ReadonlySet<string> = new Set<PredictType>(["normal", "raw", "leaf", "contrib"]);
 
 let decoder: TextDecoder | undefined;
 
@@ -70,23 +70,14 @@ export class JsEngine implements Engine {
 
   outputWidth(options?: PredictOptions): number {
     this.checkAlive();
-    checkOptions(options);
+    checkPredictOptions(options);
     return outputWidthFor(this.info, options);
   }
 
   predict(data: Float64Array, nrow: number, options: PredictOptions = {}): Float64Array {
     this.checkAlive();
-    if (!(data instanceof Float64Array))
-      throw new TypeError(`data must be a Float64Array, got ${describe(data)}`);
-    if (!Number.isInteger(nrow) || nrow < 0)
-      throw new RangeError(`nrow must be a non-negative integer, got ${nrow}`);
-    const nf = this.info.numFeatures;
-    if (data.length !== nrow * nf) {
-      throw new RangeError(
-        `data has ${data.length} values, expected nrow * numFeatures = ${nrow} * ${nf} = ${nrow * nf}`,
-      );
-    }
-    checkOptions(options);
+    checkMatrix(data, nrow, this.info.numFeatures);
+    checkPredictOptions(options);
     return this.run(data, nrow, options);
   }
 
@@ -100,20 +91,8 @@ export class JsEngine implements Engine {
    */
   predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {
     this.checkAlive();
-    if (!(row instanceof Float64Array))
-      throw new TypeError(`row must be a Float64Array, got ${describe(row)}`);
-    if (row.length !== this.info.numFeatures) {
-      throw new RangeError(
-        `row has ${row.length} values but the model has ${this.info.numFeatures} features`,
-      );
-    }
-    checkOptions(options);
-    if (out !== undefined) {
-      if (!(out instanceof Float64Array))
-        throw new TypeError(`out must be a Float64Array, got ${describe(out)}`);
-      const width = outputWidthFor(this.info, options);
-      if (out.length !== width) throw new RangeError(`out has ${out.length} values, needs ${width}`);
-    }
+    checkPredictOptions(options);
+    checkRow(row, this.info.numFeatures, out, () => outputWidthFor(this.info, options));
     return this.run(row, 1, options, out);
   }
 
@@ -139,13 +118,7 @@ export class JsEngine implements Engine {
     const ev = this.evaluator;
 
     if (type === "leaf") {
-      const width = t1 - t0;
-      const out = into ?? new Float64Array(nrow * width);
-      const leafBase = this.layout.leafBase;
-      for (let r = 0, off = 0, o = 0; r < nrow; r++, off += nf) {
-        for (let t = t0; t < t1; t++) out[o++] = ev.leaf(data, off, t) - leafBase[t];
-      }
-      return out;
+      return leafIndices(ev, this.layout, data, nrow, t0, t1, into ?? new Float64Array(nrow * (t1 - t0)));
     }
 
     if (type === "contrib") {
@@ -154,59 +127,21 @@ export class JsEngine implements Engine {
         throw new LightGBMError("Predicting SHAP feature contributions is not implemented for linear trees.");
       }
       this.shap ??= makeShap(this.layout);
-      const shap = this.shap;
-      const width = k * (nf + 1);
-      const out = into ?? new Float64Array(nrow * width);
-      out.fill(0);
-      for (let r = 0, off = 0; r < nrow; r++, off += nf) {
-        const o = r * width;
-        for (let t = t0, c = 0; t < t1; t++) {
-          shap.addTree(data, off, t, out, o + c * (nf + 1));
-          if (++c === k) c = 0;
-        }
-      }
-      return out;
+      return contributions(
+        this.shap,
+        data,
+        nrow,
+        nf,
+        k,
+        t0,
+        t1,
+        into ?? new Float64Array(nrow * k * (nf + 1)),
+      );
     }
 
     const out = into ?? new Float64Array(nrow * k);
     ev.rawBatch(data, nrow, t0, t1, k, out);
     if (type === "raw") return out;
-    // GBDT::Predict: average for random forests (over the iterations used), then ConvertOutput.
-    if (this.model.averageOutput) {
-      for (let i = 0; i < out.length; i++) out[i] /= count;
-    }
-    const tf = this.transform;
-    if (tf !== null) {
-      for (let r = 0, o = 0; r < nrow; r++, o += k) tf(out, o, k);
-    }
-    return out;
+    return finishOutput(out, nrow, k, this.model.averageOutput ? count : null, this.transform);
   }
-}
-
-function checkOptions(options: PredictOptions | undefined): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object") throw new TypeError("options must be an object");
-  if (options.type !== undefined && !PREDICT_TYPES.has(options.type)) {
-    throw new RangeError(
-      `type must be one of normal, raw, leaf, contrib, got ${JSON.stringify(options.type)}`,
-    );
-  }
-  // the native engine's ranges (int32; start >= 0)
-  for (const [key, min] of [
-    ["startIteration", 0],
-    ["numIterations", -2147483648],
-  ] as const) {
-    const v = options[key];
-    if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isInteger(v))
-      throw new TypeError(`${key} must be an integer, got ${v}`);
-    if (v < min || v > 2147483647)
-      throw new RangeError(`${key} must be between ${min} and 2147483647, got ${v}`);
-  }
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
-  return typeof v;
 }

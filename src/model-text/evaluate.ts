@@ -9,13 +9,7 @@
  * model order, so the sums are the same as row-by-row evaluation.
  */
 
-import {
-  K_ZERO_THRESHOLD,
-  KIND_LEAF,
-  KIND_NUM_NAN_LEFT,
-  KIND_ZERO_LEFT,
-  type Layout,
-} from "../../model-text/layout.js";
+import { K_ZERO_THRESHOLD, KIND_LEAF, KIND_NUM_NAN_LEFT, KIND_ZERO_LEFT, type Layout } from "./layout.js";
 
 export interface Evaluator {
   /** Global leaf index reached by the row at data[off..] in tree `t`. */
@@ -128,4 +122,22 @@ export function makeEvaluator(L: Layout): Evaluator {
   }
 
   return { leaf, rawBatch };
+}
+
+/** Leaf indices (local to each tree) of nrow rows for trees [t0, t1), row-major into out. */
+export function leafIndices(
+  ev: Evaluator,
+  L: Layout,
+  data: Float64Array,
+  nrow: number,
+  t0: number,
+  t1: number,
+  out: Float64Array,
+): Float64Array {
+  const nf = L.numFeatures;
+  const leafBase = L.leafBase;
+  for (let r = 0, off = 0, o = 0; r < nrow; r++, off += nf) {
+    for (let t = t0; t < t1; t++) out[o++] = ev.leaf(data, off, t) - leafBase[t];
+  }
+  return out;
 }

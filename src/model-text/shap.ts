@@ -11,7 +11,7 @@ import {
   KIND_NUM_NAN_LEFT,
   KIND_ZERO_LEFT,
   type Layout,
-} from "../../model-text/layout.js";
+} from "./layout.js";
 
 export interface Shap {
   /**
@@ -161,4 +161,30 @@ export function makeShap(L: Layout): Shap {
   }
 
   return { addTree };
+}
+
+/**
+ * SHAP contributions of nrow rows for trees [t0, t1) (t0 a multiple of k): per row and class, one value per
+ * feature then the bias, as LGBM_BoosterPredictForMat with C_API_PREDICT_CONTRIB lays them out.
+ */
+export function contributions(
+  shap: Shap,
+  data: Float64Array,
+  nrow: number,
+  numFeatures: number,
+  k: number,
+  t0: number,
+  t1: number,
+  out: Float64Array,
+): Float64Array {
+  const width = k * (numFeatures + 1);
+  out.fill(0, 0, nrow * width);
+  for (let r = 0, off = 0; r < nrow; r++, off += numFeatures) {
+    const o = r * width;
+    for (let t = t0, c = 0; t < t1; t++) {
+      shap.addTree(data, off, t, out, o + c * (numFeatures + 1));
+      if (++c === k) c = 0;
+    }
+  }
+  return out;
 }

@@ -1,0 +1,180 @@
+/**
+ * A compiled forest at run time: the module from compile.ts instantiated over its own WebAssembly.Memory,
+ * with the model's tables copied in, and the calls that move rows in and raw scores out.
+ *
+ * Memory map (bytes):
+ *   [TABLE_BASE, tablesEnd)   leaf values, threshold tables, bitsets (compile.ts)
+ *   control block             64 bytes for the thread pool (pool.ts)
+ *   per thread                its rank scratch (blockRows rank rows), and for thread 0 one input row and
+ *                             its outputs (the single-row path)
+ *   chunk                     input rows and outputs of a chunk of a batch on the caller's thread
+ *   job                       input rows and outputs of a threaded round (pool.ts), grown on demand
+ *
+ * Batches on one thread stream through the chunk region (bounded memory whatever the batch); threaded
+ * batches copy a round of rows to the job region, then every thread takes blocks of it. The regions are
+ * apart so that a synchronous call can run while an async threaded one is in flight.
+ *
+ * No `node:` imports: part of the browser-safe entry.
+ */
+
+import type { Layout } from "../model-text/layout.js";
+import type { ParsedModel } from "../model-text/parse.js";
+import { type CompiledModel, type CompileOptions, compileForest, TABLE_BASE } from "./compile.js";
+import { requireWebAssembly, type WasmMemory, type WasmModule } from "./wasm-api.js";
+
+type RunFn = (x: number, n: number, out: number, q: number) => void;
+
+const PAGE = 65536;
+const align = (n: number, a = 64) => Math.ceil(n / a) * a;
+
+export interface ForestOptions extends CompileOptions {
+  /** Threads that may run this forest at once (the main thread counts); sizes the scratch (default 1). */
+  maxThreads?: number;
+}
+
+/** Memory use of a loaded forest, for reporting. */
+export interface ForestMemory {
+  /** Size of the module's bytes (what the engine compiles; V8's machine code is of the same order). */
+  wasmBytes: number;
+  /** The linear memory: tables, scratch and io (grows with the largest batch round). */
+  memoryBytes: number;
+  /** Of which the model's tables. */
+  tableBytes: number;
+}
+
+export class CompiledForest {
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  readonly info: Omit<CompiledModel, "bytes" | "tables">;
+  readonly wasmBytes: number;
+  readonly tableBytes: number;
+  readonly maxThreads: number;
+  /** Byte offsets of the fixed regions. */
+  readonly controlAt: number;
+  readonly scratchAt: number;
+  readonly scratchBytes: number;
+  readonly rowAt: number;
+  readonly rowOutAt: number;
+  /** Start of the chunk region (single-thread batches) and of the job region (threaded rounds). */
+  readonly chunkAt: number;
+  readonly jobAt: number;
+
+  private readonly run: RunFn;
+  private f64: Float64Array;
+  private readonly nf: number;
+  private readonly k: number;
+  /** Rows per chunk of a single-thread batch, and where the chunk's outputs go. */
+  private readonly chunkRows: number;
+  private readonly chunkOutAt: number;
+
+  private constructor(module: WasmModule, compiled: CompiledModel, maxThreads: number) {
+    const { bytes, tables, ...info } = compiled;
+    this.module = module;
+    this.info = info;
+    this.wasmBytes = bytes.length;
+    this.tableBytes = tables.length;
+    this.maxThreads = maxThreads;
+    this.nf = compiled.numFeatures;
+    this.k = compiled.numOutputs;
+    this.controlAt = align(TABLE_BASE + tables.length);
+    this.scratchAt = this.controlAt + 64;
+    this.scratchBytes = align(compiled.blockRows * compiled.rankRowBytes);
+    this.rowAt = this.scratchAt + maxThreads * this.scratchBytes;
+    this.rowOutAt = align(this.rowAt + this.nf * 8);
+    this.chunkAt = align(this.rowOutAt + this.k * 8);
+    const rowBytes = this.nf * 8 + this.k * 8;
+    this.chunkRows = Math.max(
+      compiled.blockRows,
+      Math.floor((1 << 20) / rowBytes / compiled.blockRows) * compiled.blockRows,
+    );
+    this.chunkOutAt = align(this.chunkAt + this.chunkRows * this.nf * 8);
+    this.jobAt = align(this.chunkOutAt + this.chunkRows * this.k * 8);
+    const initial = Math.ceil(this.jobAt / PAGE);
+    const wasm = requireWebAssembly();
+    this.memory = new wasm.Memory({ initial, maximum: compiled.maxPages, shared: compiled.shared });
+    new Uint8Array(this.memory.buffer, TABLE_BASE, tables.length).set(tables);
+    const instance = new wasm.Instance(module, { env: { memory: this.memory } });
+    this.run = instance.exports.run as RunFn;
+    this.f64 = new Float64Array(this.memory.buffer);
+  }
+
+  /** Compiles and instantiates synchronously (Node; browsers refuse synchronous compiles of large modules). */
+  static fromModel(model: ParsedModel, layout: Layout, options: ForestOptions = {}): CompiledForest {
+    const compiled = compileForest(model, layout, options);
+    return new CompiledForest(
+      new (requireWebAssembly().Module)(compiled.bytes),
+      compiled,
+      options.maxThreads ?? 1,
+    );
+  }
+
+  /** Compiles off the main thread where the runtime can (WebAssembly.compile), then instantiates. */
+  static async create(
+    model: ParsedModel,
+    layout: Layout,
+    options: ForestOptions = {},
+  ): Promise<CompiledForest> {
+    const compiled = compileForest(model, layout, options);
+    const module = await requireWebAssembly().compile(compiled.bytes);
+    return new CompiledForest(module, compiled, options.maxThreads ?? 1);
+  }
+
+  get memoryUse(): ForestMemory {
+    return {
+      wasmBytes: this.wasmBytes,
+      memoryBytes: this.memory.buffer.byteLength,
+      tableBytes: this.tableBytes,
+    };
+  }
+
+  /** The memory as f64, refreshed after the memory grew. */
+  view(): Float64Array {
+    if (this.f64.buffer.byteLength !== this.memory.buffer.byteLength)
+      this.f64 = new Float64Array(this.memory.buffer);
+    return this.f64;
+  }
+
+  /** Grows the memory so that [0, bytes) exists. */
+  ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      const pages = Math.ceil((bytes - have) / PAGE);
+      if (have / PAGE + pages > this.info.maxPages) {
+        throw new RangeError(
+          `the batch needs ${Math.ceil(bytes / 2 ** 20)} MiB of WebAssembly memory, more than its maximum`,
+        );
+      }
+      this.memory.grow(pages);
+    }
+  }
+
+  /** Raw scores of one row (numFeatures values) into out[0 .. numOutputs). */
+  predictRow(row: Float64Array, out: Float64Array): void {
+    const f = this.f64;
+    const x = this.rowAt >>> 3;
+    for (let i = 0; i < row.length; i++) f[x + i] = row[i];
+    this.run(this.rowAt, 1, this.rowOutAt, this.scratchAt);
+    const o = this.rowOutAt >>> 3;
+    for (let c = 0; c < this.k; c++) out[c] = f[o + c];
+  }
+
+  /** Raw scores of nrow rows of data (row-major) into out[0 .. nrow * numOutputs), on this thread. */
+  predict(data: Float64Array, nrow: number, out: Float64Array): void {
+    const { nf, k } = this;
+    const chunk = this.chunkRows;
+    const xAt = this.chunkAt;
+    const outAt = this.chunkOutAt;
+    const f = this.view();
+    for (let r0 = 0; r0 < nrow; r0 += chunk) {
+      const m = Math.min(chunk, nrow - r0);
+      f.set(data.subarray(r0 * nf, (r0 + m) * nf), xAt >>> 3);
+      this.run(xAt, m, outAt, this.scratchAt);
+      out.set(f.subarray(outAt >>> 3, (outAt >>> 3) + m * k), r0 * k);
+    }
+  }
+
+  /** The run export, for thread workers and the pool (rows already in memory). */
+  runAt(x: number, n: number, out: number, thread: number): void {
+    this.run(x, n, out, this.scratchAt + thread * this.scratchBytes);
+  }
+}

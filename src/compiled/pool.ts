@@ -1,0 +1,336 @@
+/**
+ * Threads for a compiled forest: worker threads that share its (shared) WebAssembly.Memory and take
+ * blocks of a batch's rows from a counter in that memory. No thread ever spins: an idle worker sleeps in
+ * Atomics.wait until a job is published, a waiting caller sleeps until the last block is done, so a busy
+ * machine slows a batch down by the CPU it does not get, never by threads fighting for it (LightGBM's
+ * OpenMP threads spin, which made a 1,000-row predict 7x slower than one thread on a busy 2-core host).
+ * Blocks are handed out one at a time, so a worker that starts late, or runs on a busy core, simply takes
+ * fewer of them; every row's trees are still added in model order by one thread, so the bits are those of
+ * one thread.
+ *
+ * A job: the caller copies the rows in (publishing blocks as they arrive, so workers start early), every
+ * participating thread grabs blocks (compare-and-swap on a 64-bit ticket: job generation and next block, so
+ * a late worker can never take a block of a newer job), the last one to finish wakes the caller.
+ *
+ * The protocol is here (no `node:` imports, shared with the browser); how workers are started is the
+ * host's business (pool-node.ts).
+ */
+
+import type { CompiledForest } from "./forest.js";
+import type { WasmMemory, WasmModule } from "./wasm-api.js";
+
+// Control block: Int32 slots from forest.controlAt (the ticket is the BigInt64 at slot 0-1).
+const GEN = 2;
+const DONE = 3;
+const NBLOCKS = 4;
+const AVAILABLE = 5;
+const X = 6;
+const OUT = 7;
+const NROWS = 8;
+const BLOCK = 9;
+const STOP = 10;
+const ERROR = 11;
+const READY = 12;
+
+/** What a worker needs to join: the module, the shared memory and its place in it. */
+export interface WorkerInit {
+  module: WasmModule;
+  memory: WasmMemory;
+  controlAt: number;
+  scratchAt: number;
+  scratchBytes: number;
+  numFeatures: number;
+  numOutputs: number;
+  /** This worker's thread index (1 ..): its scratch slot. */
+  thread: number;
+}
+
+/**
+ * Starts workers; each runs `runWorker(init, ...)` in its own thread. `onExit` is called if the worker
+ * fails to start or ends (the pool then leaves its blocks to the caller).
+ */
+export interface ThreadHost {
+  start(init: WorkerInit, onExit: () => void): WorkerHandle;
+}
+
+export interface WorkerHandle {
+  terminate(): void;
+  /** Keep the process alive while an async job waits on this worker (Node: Worker.ref / unref). */
+  ref?(): void;
+  unref?(): void;
+}
+
+/** Views of the control block. */
+class Control {
+  readonly i32: Int32Array;
+  readonly ticket: BigInt64Array;
+
+  constructor(memory: WasmMemory, controlAt: number) {
+    this.i32 = new Int32Array(memory.buffer, controlAt, 16);
+    this.ticket = new BigInt64Array(memory.buffer, controlAt, 1);
+  }
+}
+
+type Run = (x: number, n: number, out: number, thread: number) => void;
+
+/**
+ * Takes and runs blocks of job `gen` until none is left (or the job changed). Returns the blocks this
+ * thread ran. Shared by the workers and a participating caller.
+ */
+function work(ctl: Control, gen: number, nf: number, k: number, thread: number, run: Run): number {
+  const { i32, ticket } = ctl;
+  const genBits = BigInt(gen) << 32n;
+  let ran = 0;
+  for (;;) {
+    const t = Atomics.load(ticket, 0);
+    if ((t & ~0xffffffffn) !== genBits) return ran;
+    const idx = Number(t & 0xffffffffn);
+    const nblocks = Atomics.load(i32, NBLOCKS);
+    if (idx >= nblocks) return ran;
+    const available = Atomics.load(i32, AVAILABLE);
+    if (idx >= available) {
+      // the caller is still copying rows in: sleep until it publishes more (or the job changes)
+      Atomics.wait(i32, AVAILABLE, available, 50);
+      continue;
+    }
+    // the job's parameters, read before the ticket is taken: if the job changed meanwhile, the CAS fails
+    const block = i32[BLOCK];
+    const nrow = i32[NROWS];
+    const x = i32[X];
+    const out = i32[OUT];
+    if (Atomics.compareExchange(ticket, 0, t, t + 1n) !== t) continue;
+    const r0 = idx * block;
+    const m = Math.min(block, nrow - r0);
+    try {
+      run(x + r0 * nf * 8, m, out + r0 * k * 8, thread);
+    } catch {
+      Atomics.store(i32, ERROR, 1);
+    }
+    ran++;
+    if (Atomics.add(i32, DONE, 1) + 1 === nblocks) Atomics.notify(i32, DONE);
+  }
+}
+
+/** A worker's life: instantiate, then sleep until a job is published, take blocks, sleep again. */
+export function runWorker(
+  init: WorkerInit,
+  instantiate: (module: WasmModule, memory: WasmMemory) => Run,
+): void {
+  const ctl = new Control(init.memory, init.controlAt);
+  const run = instantiate(init.module, init.memory);
+  Atomics.add(ctl.i32, READY, 1);
+  let seen = Atomics.load(ctl.i32, GEN);
+  // a job published before this worker was up is still open to it
+  work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
+  for (;;) {
+    Atomics.wait(ctl.i32, GEN, seen);
+    if (Atomics.load(ctl.i32, STOP) !== 0) return;
+    seen = Atomics.load(ctl.i32, GEN);
+    work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
+  }
+}
+
+interface AtomicsWaitAsync {
+  waitAsync(a: Int32Array, index: number, value: number): { value: Promise<string> | string };
+}
+
+/** Bytes of rows and outputs per round of a threaded batch (the job region holds one round). */
+const ROUND_BYTES = 32 << 20;
+
+export class ForestPool {
+  private readonly ctl: Control;
+  private readonly workers: WorkerHandle[] = [];
+  /** Workers not known to have exited. */
+  private alive = 0;
+  private gen = 0;
+  /** The running job (async jobs run one at a time), or undefined. */
+  private busy: Promise<void> | undefined;
+  private disposed = false;
+
+  /** A pool of `threads - 1` workers beside the caller over a forest compiled with a shared memory. */
+  constructor(
+    private readonly forest: CompiledForest,
+    readonly threads: number,
+    host: ThreadHost,
+  ) {
+    if (!forest.info.shared) throw new Error("a thread pool needs a forest compiled with a shared memory");
+    if (threads > forest.maxThreads)
+      throw new RangeError(`the forest was built for at most ${forest.maxThreads} threads`);
+    this.ctl = new Control(forest.memory, forest.controlAt);
+    for (let t = 1; t < threads; t++) {
+      this.alive++;
+      this.workers.push(
+        host.start(
+          {
+            module: forest.module,
+            memory: forest.memory,
+            controlAt: forest.controlAt,
+            scratchAt: forest.scratchAt,
+            scratchBytes: forest.scratchBytes,
+            numFeatures: forest.info.numFeatures,
+            numOutputs: forest.info.numOutputs,
+            thread: t,
+          },
+          () => {
+            this.alive--;
+            // wake an async caller waiting on this worker: it finishes the job itself
+            Atomics.notify(this.ctl.i32, DONE);
+          },
+        ),
+      );
+    }
+  }
+
+  /** Workers that have instantiated the module (they join jobs from then on). */
+  get ready(): number {
+    return Atomics.load(this.ctl.i32, READY);
+  }
+
+  /** True while an async job runs (a synchronous call then runs on the caller's thread alone). */
+  get running(): boolean {
+    return this.busy !== undefined;
+  }
+
+  /** Raw scores with the caller and the workers; blocks the caller (Atomics.wait) until all are done. */
+  predict(data: Float64Array, nrow: number, out: Float64Array): void {
+    if (this.busy !== undefined || this.disposed || this.alive === 0) {
+      this.forest.predict(data, nrow, out);
+      return;
+    }
+    const { numFeatures: nf, numOutputs: k } = this.forest.info;
+    const run = (x: number, n: number, o: number, t: number) => this.forest.runAt(x, n, o, t);
+    for (let r0 = 0; r0 < nrow; ) {
+      const job = this.publish(data, nrow, r0);
+      work(this.ctl, job.gen, nf, k, 0, run);
+      this.waitDone(job.nblocks);
+      this.copyOut(out, r0, job.rows, job.outAt);
+      r0 += job.rows;
+    }
+  }
+
+  /** Raw scores on the workers alone; the caller's thread stays free. Jobs run one at a time. */
+  async predictAsync(data: Float64Array, nrow: number, out: Float64Array): Promise<void> {
+    while (this.busy !== undefined) await this.busy.catch(() => {});
+    if (this.disposed) throw new Error("the thread pool has been disposed");
+    // Atomics.waitAsync does not keep an event loop alive: the workers do, while the job runs
+    for (const w of this.workers) w.ref?.();
+    const job = this.runAsync(data, nrow, out);
+    this.busy = job;
+    try {
+      await job;
+    } finally {
+      this.busy = undefined;
+      for (const w of this.workers) w.unref?.();
+    }
+  }
+
+  private async runAsync(data: Float64Array, nrow: number, out: Float64Array): Promise<void> {
+    if (this.alive === 0) {
+      this.forest.predict(data, nrow, out);
+      return;
+    }
+    for (let r0 = 0; r0 < nrow; ) {
+      const job = this.publish(data, nrow, r0);
+      await this.waitDoneAsync(job);
+      this.copyOut(out, r0, job.rows, job.outAt);
+      r0 += job.rows;
+    }
+  }
+
+  /**
+   * Publishes the next round of the batch (as many rows from r0 as the io region holds): opens a new job,
+   * then copies the rows in a few blocks at a time, publishing each piece so workers start early.
+   */
+  private publish(
+    data: Float64Array,
+    nrow: number,
+    r0: number,
+  ): { gen: number; nblocks: number; rows: number; outAt: number } {
+    const f = this.forest;
+    const nf = f.info.numFeatures;
+    const k = f.info.numOutputs;
+    const roundRows = Math.max(1, Math.floor(ROUND_BYTES / (nf * 8 + k * 8)));
+    const m = Math.min(roundRows, nrow - r0);
+    // blocks: enough for every thread to get several, at most the compiled block size
+    const block = Math.max(16, Math.min(f.info.blockRows, Math.ceil(m / (this.threads * 4))));
+    const nblocks = Math.ceil(m / block);
+    const xAt = f.jobAt;
+    const outAt = Math.ceil((xAt + m * nf * 8) / 64) * 64;
+    f.ensure(outAt + m * k * 8);
+    const mem = f.view();
+    const { i32, ticket } = this.ctl;
+    const gen = ++this.gen;
+    const genBits = BigInt(gen) << 32n;
+    // close the ticket for the new generation, write the job, open it
+    Atomics.store(ticket, 0, genBits | 0xffffffffn);
+    i32[X] = xAt;
+    i32[OUT] = outAt;
+    i32[NROWS] = m;
+    i32[BLOCK] = block;
+    Atomics.store(i32, NBLOCKS, nblocks);
+    Atomics.store(i32, AVAILABLE, 0);
+    Atomics.store(i32, DONE, 0);
+    Atomics.store(i32, ERROR, 0);
+    Atomics.store(ticket, 0, genBits);
+    Atomics.store(i32, GEN, gen);
+    Atomics.notify(i32, GEN);
+    for (let b0 = 0; b0 < nblocks; b0 += 2) {
+      const a = b0 * block;
+      const z = Math.min(m, a + 2 * block);
+      mem.set(data.subarray((r0 + a) * nf, (r0 + z) * nf), (xAt >>> 3) + a * nf);
+      Atomics.store(i32, AVAILABLE, Math.min(nblocks, b0 + 2));
+      Atomics.notify(i32, AVAILABLE);
+    }
+    return { gen, nblocks, rows: m, outAt };
+  }
+
+  private copyOut(out: Float64Array, r0: number, m: number, outAt: number): void {
+    if (Atomics.load(this.ctl.i32, ERROR) !== 0) throw new Error("a compiled-forest thread failed");
+    const k = this.forest.info.numOutputs;
+    const mem = this.forest.view();
+    out.set(mem.subarray(outAt >>> 3, (outAt >>> 3) + m * k), r0 * k);
+  }
+
+  private waitDone(nblocks: number): void {
+    const i32 = this.ctl.i32;
+    for (;;) {
+      const done = Atomics.load(i32, DONE);
+      if (done >= nblocks) return;
+      Atomics.wait(i32, DONE, done);
+    }
+  }
+
+  private async waitDoneAsync(job: {
+    gen: number;
+    nblocks: number;
+    rows: number;
+    outAt: number;
+  }): Promise<void> {
+    const i32 = this.ctl.i32;
+    const waitAsync = (Atomics as unknown as AtomicsWaitAsync).waitAsync;
+    for (;;) {
+      const done = Atomics.load(i32, DONE);
+      if (done >= job.nblocks) return;
+      if (this.alive === 0 || this.disposed) {
+        // no worker left to finish it (one failed to start, or the pool was disposed during the call):
+        // close the job and compute the round here (any block a worker still writes gets the same bits)
+        Atomics.store(this.ctl.ticket, 0, (BigInt(job.gen) << 32n) | 0xffffffffn);
+        this.forest.runAt(this.forest.jobAt, job.rows, job.outAt, 0);
+        Atomics.store(i32, ERROR, 0);
+        return;
+      }
+      await waitAsync(i32, DONE, done).value;
+    }
+  }
+
+  /** Stops the workers; an async call still running finishes on the caller's thread. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    Atomics.store(this.ctl.i32, STOP, 1);
+    Atomics.add(this.ctl.i32, GEN, 1);
+    Atomics.notify(this.ctl.i32, GEN);
+    Atomics.notify(this.ctl.i32, DONE);
+    for (const w of this.workers) w.terminate();
+  }
+}

@@ -196,7 +196,7 @@ describe("wasm engine", () => {
   it("checks its arguments, and throws once disposed", async () => {
     const e = WasmEngine.fromString(c.modelText);
     expect(() => e.predict(new Float32Array(c.ncol) as unknown as Float64Array, 1)).toThrow(TypeError);
-    expect(() => e.predict(new Float64Array(c.ncol + 1), 1)).toThrow(/expected nrow \* numFeatures/);
+    expect(() => e.predict(new Float64Array(c.ncol + 1), 1)).toThrow(/expected nrow \* ncol/);
     expect(() => e.predict(new Float64Array(c.ncol), 1.5)).toThrow(RangeError);
     expect(() => e.predict(new Float64Array(c.ncol), 1, { type: "bogus" as PredictType })).toThrow(
       RangeError,

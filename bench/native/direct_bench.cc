@@ -7,7 +7,7 @@
 // SDK and C++ rounds in the same seconds (this machine's noise swamps a 10% difference otherwise).
 // Each stdin line asks for one round and gets one JSON line back:
 //   row <reps> <n>             reps passes of LGBM_BoosterPredictForMatSingleRowFast over the first n rows
-//   batch <reps> <threads>     reps calls of LGBM_BoosterPredictForMat on all nrow rows
+//   batch <reps> <threads> [n] reps calls of LGBM_BoosterPredictForMat on the first n rows (default all)
 // -> {"mode", "seconds", "calls", "rowsPerSec", "nsPerCall", "sink"}
 #include <chrono>
 #include <cstdio>
@@ -62,7 +62,9 @@ int main(int argc, char** argv) {
     std::string mode;
     int reps = 1;
     int arg = 1;  // threads (batch) or rows (row)
+    int n = nrow;
     words >> mode >> reps >> arg;
+    if (!(words >> n) || n < 1 || n > nrow) n = nrow;
     double sink = 0;
     long long calls = 0;
     double rows = 0;
@@ -70,16 +72,16 @@ int main(int argc, char** argv) {
     if (mode == "batch") {
       const std::string params = "num_threads=" + std::to_string(arg);
       for (int r = 0; r < reps; r++, calls++) {
-        check(LGBM_BoosterPredictForMat(booster, data.data(), C_API_DTYPE_FLOAT64, nrow, ncol, 1, C_API_PREDICT_NORMAL,
+        check(LGBM_BoosterPredictForMat(booster, data.data(), C_API_DTYPE_FLOAT64, n, ncol, 1, C_API_PREDICT_NORMAL,
                                         0, -1, params.c_str(), &len, out.data()),
               "predict");
         sink += out[0];
       }
-      rows = static_cast<double>(nrow) * reps;
+      rows = static_cast<double>(n) * reps;
     } else if (mode == "row") {
-      const int n = arg < 1 || arg > nrow ? nrow : arg;
+      const int count = arg < 1 || arg > nrow ? nrow : arg;
       for (int r = 0; r < reps; r++) {
-        for (int i = 0; i < n; i++, calls++) {
+        for (int i = 0; i < count; i++, calls++) {
           check(LGBM_BoosterPredictForMatSingleRowFast(fc, &data[static_cast<size_t>(i) * ncol], &len, out.data()),
                 "row");
           sink += out[0];

@@ -30,6 +30,8 @@ const align = (n: number, a = 64) => Math.ceil(n / a) * a;
 export interface ForestOptions extends CompileOptions {
   /** Threads that may run this forest at once (the main thread counts); sizes the scratch (default 1). */
   maxThreads?: number;
+  /** Run a block of rows at load so that V8 optimises every function early (default true). */
+  prime?: boolean;
 }
 
 /** Memory use of a loaded forest, for reporting. */
@@ -67,7 +69,7 @@ export class CompiledForest {
   private readonly chunkRows: number;
   private readonly chunkOutAt: number;
 
-  private constructor(module: WasmModule, compiled: CompiledModel, maxThreads: number) {
+  private constructor(module: WasmModule, compiled: CompiledModel, maxThreads: number, prime: boolean) {
     const { bytes, tables, ...info } = compiled;
     this.module = module;
     this.info = info;
@@ -96,16 +98,25 @@ export class CompiledForest {
     const instance = new wasm.Instance(module, { env: { memory: this.memory } });
     this.run = instance.exports.run as RunFn;
     this.f64 = new Float64Array(this.memory.buffer);
+    if (prime) this.prime();
+  }
+
+  /**
+   * Runs a block of zero rows through every function once. V8 starts a module on its baseline compiler
+   * (Liftoff) and optimises a function once it has done enough work; a block is enough for every function
+   * here, so the optimising compiles start in the background at load rather than when traffic comes.
+   */
+  private prime(): void {
+    const rows = Math.min(256, this.chunkRows);
+    this.f64.fill(0, this.chunkAt >>> 3, (this.chunkAt >>> 3) + rows * this.nf);
+    this.run(this.chunkAt, rows, this.chunkOutAt, this.scratchAt);
   }
 
   /** Compiles and instantiates synchronously (Node; browsers refuse synchronous compiles of large modules). */
   static fromModel(model: ParsedModel, layout: Layout, options: ForestOptions = {}): CompiledForest {
     const compiled = compileForest(model, layout, options);
-    return new CompiledForest(
-      new (requireWebAssembly().Module)(compiled.bytes),
-      compiled,
-      options.maxThreads ?? 1,
-    );
+    const module = new (requireWebAssembly().Module)(compiled.bytes);
+    return new CompiledForest(module, compiled, options.maxThreads ?? 1, options.prime ?? true);
   }
 
   /** Compiles off the main thread where the runtime can (WebAssembly.compile), then instantiates. */
@@ -116,7 +127,7 @@ export class CompiledForest {
   ): Promise<CompiledForest> {
     const compiled = compileForest(model, layout, options);
     const module = await requireWebAssembly().compile(compiled.bytes);
-    return new CompiledForest(module, compiled, options.maxThreads ?? 1);
+    return new CompiledForest(module, compiled, options.maxThreads ?? 1, options.prime ?? true);
   }
 
   get memoryUse(): ForestMemory {

@@ -31,6 +31,8 @@ const BLOCK = 9;
 const STOP = 10;
 const ERROR = 11;
 const READY = 12;
+/** Workers 1 .. LIMIT take part in the current job (the caller, thread 0, when it runs the job too). */
+const LIMIT = 13;
 
 /** What a worker needs to join: the module, the shared memory and its place in it. */
 export interface WorkerInit {
@@ -121,12 +123,14 @@ export function runWorker(
   Atomics.add(ctl.i32, READY, 1);
   let seen = Atomics.load(ctl.i32, GEN);
   // a job published before this worker was up is still open to it
-  work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
+  if (init.thread <= Atomics.load(ctl.i32, LIMIT))
+    work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
   for (;;) {
     Atomics.wait(ctl.i32, GEN, seen);
     if (Atomics.load(ctl.i32, STOP) !== 0) return;
     seen = Atomics.load(ctl.i32, GEN);
-    work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
+    if (init.thread <= Atomics.load(ctl.i32, LIMIT))
+      work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
   }
 }
 
@@ -147,17 +151,22 @@ export class ForestPool {
   private busy: Promise<void> | undefined;
   private disposed = false;
 
-  /** A pool of `threads - 1` workers beside the caller over a forest compiled with a shared memory. */
+  /**
+   * A pool of `workerCount` worker threads over a forest compiled with a shared memory and scratch for at
+   * least workerCount + 1 threads. A synchronous call with n threads runs on the caller and n - 1 workers;
+   * an async call on n workers.
+   */
   constructor(
     private readonly forest: CompiledForest,
-    readonly threads: number,
+    readonly workerCount: number,
     host: ThreadHost,
   ) {
     if (!forest.info.shared) throw new Error("a thread pool needs a forest compiled with a shared memory");
-    if (threads > forest.maxThreads)
+    if (workerCount + 1 > forest.maxThreads) {
       throw new RangeError(`the forest was built for at most ${forest.maxThreads} threads`);
+    }
     this.ctl = new Control(forest.memory, forest.controlAt);
-    for (let t = 1; t < threads; t++) {
+    for (let t = 1; t <= workerCount; t++) {
       this.alive++;
       this.workers.push(
         host.start(
@@ -191,16 +200,19 @@ export class ForestPool {
     return this.busy !== undefined;
   }
 
-  /** Raw scores with the caller and the workers; blocks the caller (Atomics.wait) until all are done. */
-  predict(data: Float64Array, nrow: number, out: Float64Array): void {
-    if (this.busy !== undefined || this.disposed || this.alive === 0) {
+  /**
+   * Raw scores on the caller and threads - 1 workers; blocks the caller (Atomics.wait) until all are done.
+   * While an async job runs, the caller computes alone.
+   */
+  predict(data: Float64Array, nrow: number, out: Float64Array, threads: number): void {
+    if (this.busy !== undefined || this.disposed || this.alive === 0 || threads <= 1) {
       this.forest.predict(data, nrow, out);
       return;
     }
     const { numFeatures: nf, numOutputs: k } = this.forest.info;
     const run = (x: number, n: number, o: number, t: number) => this.forest.runAt(x, n, o, t);
     for (let r0 = 0; r0 < nrow; ) {
-      const job = this.publish(data, nrow, r0);
+      const job = this.publish(data, nrow, r0, Math.min(threads - 1, this.workerCount), threads);
       work(this.ctl, job.gen, nf, k, 0, run);
       this.waitDone(job.nblocks);
       this.copyOut(out, r0, job.rows, job.outAt);
@@ -208,13 +220,13 @@ export class ForestPool {
     }
   }
 
-  /** Raw scores on the workers alone; the caller's thread stays free. Jobs run one at a time. */
-  async predictAsync(data: Float64Array, nrow: number, out: Float64Array): Promise<void> {
+  /** Raw scores on `threads` workers; the caller's thread stays free. Jobs run one at a time. */
+  async predictAsync(data: Float64Array, nrow: number, out: Float64Array, threads: number): Promise<void> {
     while (this.busy !== undefined) await this.busy.catch(() => {});
     if (this.disposed) throw new Error("the thread pool has been disposed");
     // Atomics.waitAsync does not keep an event loop alive: the workers do, while the job runs
     for (const w of this.workers) w.ref?.();
-    const job = this.runAsync(data, nrow, out);
+    const job = this.runAsync(data, nrow, out, Math.max(1, Math.min(threads, this.workerCount)));
     this.busy = job;
     try {
       await job;
@@ -224,13 +236,18 @@ export class ForestPool {
     }
   }
 
-  private async runAsync(data: Float64Array, nrow: number, out: Float64Array): Promise<void> {
+  private async runAsync(
+    data: Float64Array,
+    nrow: number,
+    out: Float64Array,
+    workers: number,
+  ): Promise<void> {
     if (this.alive === 0) {
       this.forest.predict(data, nrow, out);
       return;
     }
     for (let r0 = 0; r0 < nrow; ) {
-      const job = this.publish(data, nrow, r0);
+      const job = this.publish(data, nrow, r0, workers, workers);
       await this.waitDoneAsync(job);
       this.copyOut(out, r0, job.rows, job.outAt);
       r0 += job.rows;
@@ -245,6 +262,8 @@ export class ForestPool {
     data: Float64Array,
     nrow: number,
     r0: number,
+    limit: number,
+    threads: number,
   ): { gen: number; nblocks: number; rows: number; outAt: number } {
     const f = this.forest;
     const nf = f.info.numFeatures;
@@ -252,7 +271,7 @@ export class ForestPool {
     const roundRows = Math.max(1, Math.floor(ROUND_BYTES / (nf * 8 + k * 8)));
     const m = Math.min(roundRows, nrow - r0);
     // blocks: enough for every thread to get several, at most the compiled block size
-    const block = Math.max(16, Math.min(f.info.blockRows, Math.ceil(m / (this.threads * 4))));
+    const block = Math.max(16, Math.min(f.info.blockRows, Math.ceil(m / (threads * 4))));
     const nblocks = Math.ceil(m / block);
     const xAt = f.jobAt;
     const outAt = Math.ceil((xAt + m * nf * 8) / 64) * 64;
@@ -267,6 +286,7 @@ export class ForestPool {
     i32[OUT] = outAt;
     i32[NROWS] = m;
     i32[BLOCK] = block;
+    Atomics.store(i32, LIMIT, limit);
     Atomics.store(i32, NBLOCKS, nblocks);
     Atomics.store(i32, AVAILABLE, 0);
     Atomics.store(i32, DONE, 0);

@@ -126,7 +126,7 @@ export function checkMatrix(data: unknown, nrow: unknown, numFeatures: number): 
     throw new RangeError(`nrow must be a non-negative integer, got ${nrow}`);
   if (data.length !== nrow * numFeatures) {
     throw new RangeError(
-      `data has ${data.length} values, expected nrow * numFeatures = ${nrow} * ${numFeatures} = ${nrow * numFeatures}`,
+      `data has ${data.length} values, expected nrow * ncol = ${nrow} * ${numFeatures} = ${nrow * numFeatures}`,
     );
   }
 }

@@ -1,10 +1,16 @@
 /**
- * The native engine: LightGBM itself, through the addon. Batch predicts pass the caller's Float64Array
- * to LightGBM without copying; predictAsync runs on libuv's thread pool; predictRow uses
- * LGBM_BoosterPredictForMatSingleRowFast. Raw and normal outputs of single rows, small batches and
- * one-thread calls go through the addon's packed-tree kernel instead (see NativeEngineOptions.packedTrees).
+ * The native engine: LightGBM itself, through the addon. Raw and normal outputs of the whole model go
+ * through the model compiled to WebAssembly (src/compiled/: LightGBM's raw scores bit for bit, 3-7x its
+ * speed), converted to normal outputs by the addon with glibc's libm as LightGBM does, on worker threads
+ * that sleep when idle (see NativeEngineOptions.compiled). Everything else (leaf indices, SHAP values,
+ * iteration ranges) is LightGBM's: batch predicts pass the caller's Float64Array to LightGBM without
+ * copying, predictAsync runs on libuv's thread pool, predictRow uses LGBM_BoosterPredictForMatSingleRowFast.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { CompiledForest } from "../compiled/forest.js";
+import { ForestPool } from "../compiled/pool.js";
+import { nodeThreadHost } from "../compiled/pool-node.js";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
 import { buildLayout } from "../model-text/layout.js";
@@ -16,12 +22,12 @@ import {
   flushNativeLogs,
   loadBinding,
   type NativeBooster,
-  type NativePackedForest,
+  type NativeOutputConverter,
   type NativeRowPredictor,
   PACKED_TRANSFORM,
   PREDICT_TYPE,
 } from "../native/binding.js";
-import { type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
+import { checkMatrix, type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
 
 export interface NativeEngineOptions {
   /**
@@ -30,12 +36,14 @@ export interface NativeEngineOptions {
    */
   numThreads?: number;
   /**
-   * Raw and normal predictions run on the addon's packed-tree kernel (native/packed_forest.cc) for
-   * predictRow, and for predict / predictAsync on up to SMALL_BATCH_ROWS rows or with one thread:
-   * LightGBM's values bit for bit, 1.4-2x faster (default true). Engines made from a training booster
-   * (fromBooster) never use it; models with linear leaves, leaf and SHAP outputs, iteration ranges and
-   * larger threaded batches always go through LightGBM.
+   * Raw and normal predictions of the whole model (predict, predictAsync, predictRow) run on the model
+   * compiled to WebAssembly (src/compiled/), converted by the addon with glibc's libm: LightGBM's values
+   * bit for bit (default true). Batches use up to numThreads threads (the caller and worker threads; an
+   * async batch runs on workers only). Engines made from a training booster (fromBooster) never use it;
+   * leaf and SHAP outputs and iteration ranges always go through LightGBM.
    */
+  compiled?: boolean;
+  /** The former name of `compiled` (the packed-tree kernel it replaced). */
   packedTrees?: boolean;
 }
 
@@ -50,10 +58,15 @@ function call<T>(fn: () => T): T {
   }
 }
 
-/** Predict calls are hot: LightGBM logs nothing on success, so logs are only forwarded on failure. */
 /** Up to this many rows, predict() loops the single-row path in C++ (measured break-even: ~32-64 rows). */
 export const SMALL_BATCH_ROWS = 32;
 
+/** From this many rows, compiled batches take worker threads (below, waking a worker costs more). */
+export const THREADED_ROWS = 128;
+/** Worker threads of a compiled forest at most (an async call runs on all of them). */
+const MAX_WORKERS = 16;
+
+/** Predict calls are hot: LightGBM logs nothing on success, so logs are only forwarded on failure. */
 function hot<T>(fn: () => T): T {
   try {
     return fn();
@@ -76,13 +89,8 @@ export class NativeEngine implements Engine {
   /** Single-row paths by "type|start|num"; `defaultRow` is the common { type: "normal" } one. */
   private readonly rowPaths = new Map<string, RowPath>();
   private defaultRow: RowPath | undefined;
-  /** The packed-tree kernel, when enabled and the model allows it (see NativeEngineOptions.packedTrees). */
-  private packed: NativePackedForest | undefined;
-  /** The kernel's bound single-row paths (normal, raw), made on first use. */
-  private packedRows: [RowPath<() => void> | undefined, RowPath<() => void> | undefined] = [
-    undefined,
-    undefined,
-  ];
+  /** The compiled path, when enabled (see NativeEngineOptions.compiled). */
+  private compiledPath: CompiledPath | undefined;
 
   private constructor(
     private readonly booster: NativeBooster,
@@ -91,7 +99,9 @@ export class NativeEngine implements Engine {
     parsed?: ParsedModel,
   ) {
     this.defaultThreads = checkThreads(options.numThreads ?? 1);
-    if (parsed !== undefined && options.packedTrees !== false) this.packed = packedForest(parsed);
+    if (parsed !== undefined && (options.compiled ?? options.packedTrees) !== false) {
+      this.compiledPath = compiledPath(parsed, this.defaultThreads);
+    }
     this.info = call(() => ({
       numFeatures: booster.numFeatures(),
       // A loaded model's names are the parser's (LightGBM read them from the canonical text).
@@ -128,9 +138,19 @@ export class NativeEngine implements Engine {
     return new NativeEngine(booster, parseHeader(text).objectiveLine, options);
   }
 
-  /** True when small raw and normal predictions run on the packed-tree kernel (see NativeEngineOptions). */
+  /** True when raw and normal predictions run on the compiled model (see NativeEngineOptions.compiled). */
+  get compiled(): boolean {
+    return this.compiledPath !== undefined;
+  }
+
+  /** The former name of `compiled`. */
   get packedTrees(): boolean {
-    return this.packed !== undefined;
+    return this.compiled;
+  }
+
+  /** Memory of the compiled model (module bytes, WebAssembly memory), when there is one. */
+  get compiledMemory(): { wasmBytes: number; memoryBytes: number; tableBytes: number } | undefined {
+    return this.compiledPath?.forest.memoryUse;
   }
 
   /** The underlying booster, for training and saving. */
@@ -143,10 +163,14 @@ export class NativeEngine implements Engine {
   }
 
   predict(data: Float64Array, nrow: number, options: PredictOptions = {}): Float64Array {
-    const packed = this.packedFor(nrow, options);
-    if (packed !== undefined) {
-      const out = this.packedOut(nrow);
-      hot(() => packed.predict(data, nrow, out, options.type === "raw"));
+    const path = this.compiledFor(options);
+    if (path !== undefined) {
+      checkMatrix(data, nrow, this.info.numFeatures);
+      const threads = this.threadsFor(options);
+      const out = new Float64Array(nrow * this.info.numTreePerIteration);
+      if (threads > 1 && nrow >= THREADED_ROWS) this.poolOf(path).predict(data, nrow, out, threads);
+      else path.forest.predict(data, nrow, out);
+      if (options.type !== "raw") hot(() => path.converter.convert(out, nrow));
       return out;
     }
     const [type, start, num, params] = this.args(options);
@@ -161,14 +185,17 @@ export class NativeEngine implements Engine {
   }
 
   async predictAsync(data: Float64Array, nrow: number, options: PredictOptions = {}): Promise<Float64Array> {
-    const packed = this.packedFor(nrow, options);
+    const path = this.compiledFor(options);
+    if (path !== undefined) {
+      // on worker threads, the caller's thread stays free (a few rows are not worth the hop)
+      if (nrow < THREADED_ROWS) return this.predict(data, nrow, options);
+      checkMatrix(data, nrow, this.info.numFeatures);
+      const out = new Float64Array(nrow * this.info.numTreePerIteration);
+      await this.poolOf(path).predictAsync(data, nrow, out, this.threadsFor(options));
+      if (options.type !== "raw") hot(() => path.converter.convert(out, nrow));
+      return out;
+    }
     try {
-      if (packed !== undefined) {
-        const out = this.packedOut(nrow);
-        return await nativeAsync((done) =>
-          packed.predictAsync(data, nrow, out, options.type === "raw", done),
-        );
-      }
       const [type, start, num, params] = this.args(options);
       const nf = this.info.numFeatures;
       return await nativeAsync((done) =>
@@ -194,16 +221,11 @@ export class NativeEngine implements Engine {
       );
     }
     let src: Float64Array;
-    if (this.packed !== undefined && isWholeModel(options)) {
-      const raw = options.type === "raw" ? 1 : 0;
-      const path = this.packedRows[raw] ?? this.bindPackedRow(this.packed, raw);
-      path.input.set(row);
-      try {
-        path.predictor(); // no closure here: this is the hottest call in the SDK
-      } catch (err) {
-        throw fromNativeError(err);
-      }
-      src = path.output;
+    const compiled = this.compiledPath;
+    if (compiled !== undefined && isWholeModel(options)) {
+      src = compiled.rowRaw;
+      compiled.forest.predictRow(row, src);
+      if (options.type !== "raw") compiled.rowConvert(); // no closure here: this is the hottest call in the SDK
     } else {
       const path = this.pathFor(options);
       path.input.set(row);
@@ -226,27 +248,19 @@ export class NativeEngine implements Engine {
     return out;
   }
 
-  /**
-   * The packed-tree kernel when it serves this call: raw or normal output of the whole model, on a
-   * small batch or a one-thread call (bigger threaded batches are faster on LightGBM's OpenMP loop).
-   */
-  private packedFor(nrow: number, options: PredictOptions): NativePackedForest | undefined {
-    if (this.packed === undefined || !(nrow > 0) || !isWholeModel(options)) return undefined;
-    const threads = options.numThreads === undefined ? this.defaultThreads : checkThreads(options.numThreads);
-    return nrow <= SMALL_BATCH_ROWS || threads === 1 ? this.packed : undefined;
+  /** The compiled path when it serves this call: raw or normal output of the whole model. */
+  private compiledFor(options: PredictOptions): CompiledPath | undefined {
+    return this.compiledPath !== undefined && isWholeModel(options) ? this.compiledPath : undefined;
   }
 
-  /** The kernel's output array (a non-integer nrow gets an empty one here, and the addon's error). */
-  private packedOut(nrow: number): Float64Array {
-    return new Float64Array(Number.isSafeInteger(nrow) ? nrow * this.info.numTreePerIteration : 0);
+  private threadsFor(options: PredictOptions): number {
+    return options.numThreads === undefined ? this.defaultThreads : checkThreads(options.numThreads);
   }
 
-  private bindPackedRow(packed: NativePackedForest, raw: 0 | 1): RowPath<() => void> {
-    const input = new Float64Array(this.info.numFeatures);
-    const output = new Float64Array(this.info.numTreePerIteration);
-    const path = { predictor: hot(() => packed.bindRow(input, output, raw === 1)), input, output };
-    this.packedRows[raw] = path;
-    return path;
+  /** The compiled path's worker threads, started on the first threaded or async batch. */
+  private poolOf(path: CompiledPath): ForestPool {
+    path.pool ??= new ForestPool(path.forest, path.workers, nodeThreadHost);
+    return path.pool;
   }
 
   /** The single-row path for these options; the default one without building a key. */
@@ -288,9 +302,8 @@ export class NativeEngine implements Engine {
     for (const path of this.rowPaths.values()) path.predictor.dispose();
     this.rowPaths.clear();
     this.defaultRow = undefined;
-    this.packed?.dispose();
-    this.packed = undefined;
-    this.packedRows = [undefined, undefined];
+    this.compiledPath?.pool?.dispose();
+    this.compiledPath = undefined;
     this.booster.dispose();
   }
 
@@ -317,7 +330,7 @@ function checkOut(out: Float64Array, width: number): void {
   }
 }
 
-/** Normal or raw output of every iteration: what the packed-tree kernel computes. */
+/** Normal or raw output of every iteration: what the compiled model computes. */
 function isWholeModel(options: PredictOptions): boolean {
   return (
     (options.type === undefined || options.type === "normal" || options.type === "raw") &&
@@ -326,29 +339,36 @@ function isWholeModel(options: PredictOptions): boolean {
   );
 }
 
-/** The packed-tree kernel for a parsed model, or undefined when it has linear leaves. */
-function packedForest(model: ParsedModel): NativePackedForest | undefined {
+/** The compiled model, its output converter (glibc's libm, in the addon) and its threads. */
+interface CompiledPath {
+  forest: CompiledForest;
+  converter: NativeOutputConverter;
+  /** Worker threads the pool will have (an async batch runs on them all, a sync one beside the caller). */
+  workers: number;
+  pool: ForestPool | undefined;
+  /** The single-row path's raw scores, converted in place by rowConvert. */
+  rowRaw: Float64Array;
+  rowConvert: () => void;
+}
+
+function compiledPath(model: ParsedModel, defaultThreads: number): CompiledPath {
   const layout = buildLayout(model);
-  if (layout.anyLinear || layout.numTrees === 0) return undefined;
-  const { PackedForest } = loadBinding();
+  const workers = Math.min(MAX_WORKERS, Math.max(1, defaultThreads, availableParallelism()));
+  const forest = CompiledForest.fromModel(model, layout, { shared: true, maxThreads: workers + 1 });
+  const { OutputConverter } = loadBinding();
   const spec = transformSpec(model.objectiveLine);
-  try {
-    return new PackedForest(
-      layout.recF64,
-      layout.recRoot,
-      layout.recCatStart,
-      layout.recCatWords,
-      layout.catBits,
-      layout.numFeatures,
-      model.numTreePerIteration,
-      model.objective === "" ? PACKED_TRANSFORM.identity : PACKED_TRANSFORM[spec.kind],
-      spec.sigmoid,
-      model.averageOutput,
-    );
-  } catch {
-    // The kernel only speeds things up: a layout it refuses (none is known) leaves the model on LightGBM.
-    return undefined;
-  }
+  const k = model.numTreePerIteration;
+  const converter = call(
+    () =>
+      new OutputConverter(
+        model.objective === "" ? PACKED_TRANSFORM.identity : PACKED_TRANSFORM[spec.kind],
+        spec.sigmoid,
+        k,
+        model.averageOutput ? model.numIterations : 0,
+      ),
+  );
+  const rowRaw = new Float64Array(k);
+  return { forest, converter, workers, pool: undefined, rowRaw, rowConvert: converter.bindRow(rowRaw) };
 }
 
 function predictType(options: PredictOptions): number {

@@ -80,7 +80,18 @@ export interface NativePackedForest {
   dispose(): void;
 }
 
-/** The transform codes of the packed-tree kernel (PackedForest::Transform). */
+/**
+ * The objective's ConvertOutput in C++ with glibc's libm (native/output_converter.cc): the compiled
+ * engine's raw scores become LightGBM's normal outputs bit for bit.
+ */
+export interface NativeOutputConverter {
+  /** Converts the first nrow * k values of out in place. */
+  convert(out: Float64Array, nrow: number): void;
+  /** A function that converts `slot` (k values) in place, with no argument checks: the single-row path. */
+  bindRow(slot: Float64Array): () => void;
+}
+
+/** The transform codes of the packed-tree kernel and the output converter (Conversion::Transform). */
 export const PACKED_TRANSFORM = {
   identity: 0,
   sigmoid: 1,
@@ -125,6 +136,13 @@ export interface NativeBinding {
     sigmoid: number,
     averageOutput: boolean,
   ) => NativePackedForest;
+  /** transform: a PACKED_TRANSFORM code; average: iterations to divide by (random forests), else 0. */
+  OutputConverter: new (
+    transform: number,
+    sigmoid: number,
+    k: number,
+    average: number,
+  ) => NativeOutputConverter;
   Dataset: new (
     data: Float64Array,
     nrow: number,

@@ -82,7 +82,8 @@ export class WasmEngine implements Engine {
     this.transform = model.objective === "" ? null : transformFor(model.objectiveLine);
     this.threads = forest.maxThreads;
     if (this.threads > 1 && options.threadHost !== undefined) {
-      this.pool = new ForestPool(forest, this.threads, options.threadHost);
+      // workers = threads: a synchronous call runs on the caller and threads - 1 of them, an async one on all
+      this.pool = new ForestPool(forest, this.threads - 1, options.threadHost);
     }
   }
 
@@ -129,7 +130,7 @@ export class WasmEngine implements Engine {
     if (isWholeModel(options)) {
       const out = new Float64Array(nrow * this.k);
       const threads = options.numThreads === undefined ? this.threads : checkThreads(options.numThreads);
-      if (this.pool !== undefined && threads > 1 && nrow > 1) this.pool.predict(data, nrow, out);
+      if (this.pool !== undefined && threads > 1 && nrow > 1) this.pool.predict(data, nrow, out, threads);
       else forest.predict(data, nrow, out);
       return options.type === "raw" ? out : this.finish(out, nrow);
     }
@@ -143,7 +144,7 @@ export class WasmEngine implements Engine {
     const threads = options.numThreads === undefined ? this.threads : checkThreads(options.numThreads);
     if (this.pool !== undefined && threads > 1 && isWholeModel(options) && nrow > 1) {
       const out = new Float64Array(nrow * this.k);
-      await this.pool.predictAsync(data, nrow, out); // completes even if disposed meanwhile
+      await this.pool.predictAsync(data, nrow, out, threads); // completes even if disposed meanwhile
       return options.type === "raw" ? out : this.finish(out, nrow);
     }
     return this.predict(data, nrow, options);

@@ -1,5 +1,5 @@
 // One model loaded in a fresh process: what loading costs (time, memory) and how soon predictions are fast.
-//   node [--no-liftoff] bench/lib/load-child.mjs <native|wasm|lightgbm> <model.txt>
+//   node [--no-liftoff] bench/lib/load-child.mjs <native|wasm|lightgbm> <model.txt> [seconds of rows, 2.5]
 // Prints one JSON line. With --no-liftoff V8 compiles every WebAssembly function with its optimizing
 // compiler before the first call: load + first row then measure the whole compile, which otherwise
 // happens in the background while the first predictions run on V8's baseline code.
@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { root, syntheticRows } from "./models.mjs";
 
-const [which, modelFile] = process.argv.slice(2);
+const [which, modelFile, secondsArg] = process.argv.slice(2);
+const seconds = Number(secondsArg ?? 2.5);
 const { NativeEngine } = await import(join(root, "dist/engines/native.js"));
 const { WasmEngine } = await import(join(root, "dist/engines/wasm/index.js"));
 const mem = () => {
@@ -29,10 +30,10 @@ const row = data.subarray(0, nf);
 const t1 = performance.now();
 engine.predictRow(row);
 const firstMs = performance.now() - t1;
-// then rows until 200 ms of wall time, in slices of 256 rows: the last slice's speed against the first's
+// then rows for `seconds`, in slices of 256 rows
 const slices = [];
 const t2 = performance.now();
-for (let s = 0; performance.now() - t2 < 2500; s++) {
+for (let s = 0; performance.now() - t2 < seconds * 1000; s++) {
   const a = performance.now();
   for (let i = 0; i < 256; i++) engine.predictRow(data.subarray((i % 4096) * nf, ((i % 4096) + 1) * nf));
   slices.push({ at: a - t2, us: ((performance.now() - a) * 1000) / 256 });

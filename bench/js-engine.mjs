@@ -24,8 +24,8 @@ const file = opt("--model") ?? (await largeModelFile({ log }));
 const text = readFileSync(file, "utf8");
 const js = JsEngine.fromString(text);
 // The goals compare the js engine with LightGBM through the addon, so the native engine here keeps every
-// prediction on LightGBM (not on its packed-tree kernel, which evaluates the js engine's layout in C++).
-const native = NativeEngine.fromString(text, { numThreads: 1, packedTrees: false });
+// prediction on LightGBM (not on the compiled model, its default path).
+const native = NativeEngine.fromString(text, { numThreads: 1, compiled: false });
 const ncol = js.info.numFeatures;
 const nrow = quick ? 20_000 : 100_000;
 const data = syntheticRows(nrow, ncol, 3);

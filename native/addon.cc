@@ -7,7 +7,6 @@
 #include "dataset.h"
 #include "log_capture.h"
 #include "output_converter.h"
-#include "packed_forest.h"
 #include "row_predictor.h"
 #include "stderr_hook.h"
 
@@ -28,13 +27,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->booster = Napi::Persistent(Booster::Init(env));
   data->dataset = Napi::Persistent(Dataset::Init(env));
   data->rowPredictor = Napi::Persistent(RowPredictor::Init(env));
-  data->packedForest = Napi::Persistent(PackedForest::Init(env));
   data->outputConverter = Napi::Persistent(OutputConverter::Init(env));
   env.SetInstanceData(data);  // deleted by node-addon-api when this environment is torn down
   exports.Set("Booster", data->booster.Value());
   exports.Set("Dataset", data->dataset.Value());
   exports.Set("RowPredictor", data->rowPredictor.Value());
-  exports.Set("PackedForest", data->packedForest.Value());
   exports.Set("OutputConverter", data->outputConverter.Value());
   exports.Set("takeLogs", Napi::Function::New<TakeLogs>(env, "takeLogs"));
   return exports;

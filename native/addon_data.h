@@ -10,7 +10,6 @@ struct AddonData {
   Napi::FunctionReference booster;
   Napi::FunctionReference dataset;
   Napi::FunctionReference rowPredictor;
-  Napi::FunctionReference packedForest;
   Napi::FunctionReference outputConverter;
 };
 

@@ -27,7 +27,7 @@ struct Conversion {
 class OutputConverter : public Napi::ObjectWrap<OutputConverter> {
  public:
   static Napi::Function Init(Napi::Env env);
-  // new OutputConverter(transform: number (PACKED_TRANSFORM in src/native/binding.ts), sigmoid, k, average)
+  // new OutputConverter(transform: number (TRANSFORM_CODE in src/native/binding.ts), sigmoid, k, average)
   explicit OutputConverter(const Napi::CallbackInfo& info);
 
  private:

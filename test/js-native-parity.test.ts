@@ -63,7 +63,7 @@ describe.skipIf(!nativeAvailable())("JsEngine and NativeEngine agree", () => {
       const js = JsEngine.fromString(c.modelText);
       // LightGBM itself: without the packed-tree kernel, which evaluates this engine's layout in C++
       // (it has its own parity test against LightGBM, native-packed.test.ts).
-      const native = NativeEngine.fromString(c.modelText, { numThreads: 1, packedTrees: false });
+      const native = NativeEngine.fromString(c.modelText, { numThreads: 1, compiled: false });
       const hasContrib = c.expected.contrib !== null;
       afterAll(() => native.dispose());
 

@@ -1,6 +1,6 @@
 /**
  * The wasm engine (the model compiled to WebAssembly, src/compiled/) against LightGBM itself (the native
- * engine with packedTrees: false, whose batches go through LGBM_BoosterPredictForMat), on every zoo model:
+ * engine with compiled: false, whose batches go through LGBM_BoosterPredictForMat), on every zoo model:
  *   raw scores: identical (Object.is), in batches (across block and chunk boundaries), single rows, with
  *     threads, and on random rows that probe every threshold +- 1 ulp, NaN, +-0, +-kZeroThreshold,
  *     infinities and categories in and out of the bitsets (fast-check)
@@ -40,7 +40,7 @@ function expectIdentical(actual: Float64Array, expected: Float64Array, what: str
 describe.each(zooNames())("wasm engine on zoo model %s", (name) => {
   const c = loadZoo(name);
   const wasm = WasmEngine.fromString(c.modelText);
-  const lightgbm = NativeEngine.fromString(c.modelText, { numThreads: 1, packedTrees: false });
+  const lightgbm = NativeEngine.fromString(c.modelText, { numThreads: 1, compiled: false });
   const hasContrib = c.expected.contrib !== null;
   afterAll(() => {
     wasm.dispose();

@@ -84,7 +84,7 @@ export function generateC(text) {
   for (let t = 0; t < L.numTrees; t++) out.push(`  s${t % k} += tree${t}(x);`);
   for (let c = 0; c < k; c++) out.push(`  out[${c}] = s${c};`);
   out.push("}", "");
-  // GBDT::Predict: average for random forests, then the objective's ConvertOutput (as packed_forest.cc)
+  // GBDT::Predict: average for random forests, then the objective's ConvertOutput (as native/output_converter.cc)
   const spec = model.objective === "" ? { kind: "identity", sigmoid: 1 } : transformSpec(model.objectiveLine);
   out.push("void predict(const double* x, double* out) {", "  predict_raw(x, out);");
   if (model.averageOutput) out.push(`  for (int c = 0; c < ${k}; c++) out[c] /= ${lit(L.numTrees / k)};`);

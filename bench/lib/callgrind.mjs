@@ -2,14 +2,15 @@
 // the single-row path and a 10,000-row batch, for the default native engine (the compiled model, in Node),
 // LightGBM's C API (bench/native/direct_bench) and the gcc -O2 baseline.
 //  - C programs: --toggle-collect on the predict function, divided by the calls it made.
-//  - Node: V8's optimised code has no symbols, so three runs of one child (bench/lib/callgrind-child.mjs)
-//    that differ only in the rows they predict after the same load and warm-up; per row = the difference
-//    of the totals over the difference of the rows (V8 flags: --no-liftoff, so the measured code is the
-//    optimised code from the start; --single-threaded, so no background thread adds to the counts).
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+//  - Node: V8's optimised code has no symbols, so one child (bench/lib/callgrind-child.mjs) loads and warms
+//    up, then runs phases on request; callgrind_control zeroes the counters before a phase and dumps them
+//    after it (V8 flags: --no-liftoff, so the measured code is the optimised code from the start;
+//    --single-threaded, so no background thread adds to the counts).
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { root } from "./models.mjs";
 
@@ -79,22 +80,49 @@ export async function gccInstructions(bin, dataFile, nrow) {
   return { row: row / ROWS, batch: batch / BATCH };
 }
 
-/** An engine in Node (native: the default engine; wasm), by differences of three runs. */
+/** An engine in Node (native: the default engine; wasm): counters zeroed and dumped around each phase. */
 export async function engineInstructions(engine, modelFile, dataFile) {
-  const child = join(root, "bench/lib/callgrind-child.mjs");
-  const node = (rows, batches) =>
-    instructions(process.execPath, [
+  const dir = mkdtempSync(join(tmpdir(), "lgbm-cg-"));
+  const child = spawn(
+    "valgrind",
+    [
+      "--tool=callgrind",
+      `--callgrind-out-file=${join(dir, "cg.out")}`,
+      "--smc-check=all",
+      process.execPath,
       "--no-liftoff",
       "--single-threaded",
-      child,
+      join(root, "bench/lib/callgrind-child.mjs"),
       engine,
       modelFile,
       dataFile,
-      String(rows),
-      String(batches),
-    ]);
-  const base = await node(0, 0);
-  const rows = await node(4 * ROWS, 0);
-  const batch = await node(0, 1);
-  return { row: (rows - base) / (4 * ROWS), batch: (batch - base) / BATCH };
+    ],
+    { stdio: ["pipe", "pipe", "ignore"], cwd: dir },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const control = (...args) =>
+    execFileSync("callgrind_control", [...args, String(child.pid)], { cwd: dir, stdio: "pipe" });
+  const phase = async (request, name) => {
+    control("-z");
+    child.stdin.write(`${request}\n`);
+    await lines.next();
+    control("-d", name);
+    const dumps = readdirSync(dir).filter((f) => f.startsWith("cg.out."));
+    for (const f of dumps) {
+      const text = readFileSync(join(dir, f), "utf8");
+      if (text.includes(`Trigger: dump ${name}`))
+        return Number(/^(?:summary|totals):\s+(\d+)/m.exec(text)[1]);
+    }
+    throw new Error(`no callgrind dump for ${name}`);
+  };
+  try {
+    await lines.next(); // ready
+    const row = await phase(`rows ${16 * ROWS}`, "rows");
+    const batch = await phase("batch 1", "batch");
+    return { row: row / (16 * ROWS), batch: batch / BATCH };
+  } finally {
+    child.stdin.end();
+    await new Promise((resolve) => child.on("exit", resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -24,8 +24,8 @@ import {
   type NativeBooster,
   type NativeOutputConverter,
   type NativeRowPredictor,
-  PACKED_TRANSFORM,
   PREDICT_TYPE,
+  TRANSFORM_CODE,
 } from "../native/binding.js";
 import { checkMatrix, type Engine, type ModelInfo, outputWidthFor, type PredictOptions } from "./engine.js";
 
@@ -170,7 +170,7 @@ export class NativeEngine implements Engine {
       const out = new Float64Array(nrow * this.info.numTreePerIteration);
       if (threads > 1 && nrow >= THREADED_ROWS) this.poolOf(path).predict(data, nrow, out, threads);
       else path.forest.predict(data, nrow, out);
-      if (options.type !== "raw") hot(() => path.converter.convert(out, nrow));
+      if (options.type !== "raw" && path.converts) hot(() => path.converter.convert(out, nrow));
       return out;
     }
     const [type, start, num, params] = this.args(options);
@@ -192,7 +192,7 @@ export class NativeEngine implements Engine {
       checkMatrix(data, nrow, this.info.numFeatures);
       const out = new Float64Array(nrow * this.info.numTreePerIteration);
       await this.poolOf(path).predictAsync(data, nrow, out, this.threadsFor(options));
-      if (options.type !== "raw") hot(() => path.converter.convert(out, nrow));
+      if (options.type !== "raw" && path.converts) hot(() => path.converter.convert(out, nrow));
       return out;
     }
     try {
@@ -225,7 +225,7 @@ export class NativeEngine implements Engine {
     if (compiled !== undefined && isWholeModel(options)) {
       src = compiled.rowRaw;
       compiled.forest.predictRow(row, src);
-      if (options.type !== "raw") compiled.rowConvert(); // no closure here: this is the hottest call in the SDK
+      if (options.type !== "raw" && compiled.converts) compiled.rowConvert(); // the SDK's hottest call
     } else {
       const path = this.pathFor(options);
       path.input.set(row);
@@ -346,6 +346,8 @@ interface CompiledPath {
   /** Worker threads the pool will have (an async batch runs on them all, a sync one beside the caller). */
   workers: number;
   pool: ForestPool | undefined;
+  /** False when normal outputs are the raw scores (identity transform, no averaging): no call to make. */
+  converts: boolean;
   /** The single-row path's raw scores, converted in place by rowConvert. */
   rowRaw: Float64Array;
   rowConvert: () => void;
@@ -361,14 +363,23 @@ function compiledPath(model: ParsedModel, defaultThreads: number): CompiledPath 
   const converter = call(
     () =>
       new OutputConverter(
-        model.objective === "" ? PACKED_TRANSFORM.identity : PACKED_TRANSFORM[spec.kind],
+        model.objective === "" ? TRANSFORM_CODE.identity : TRANSFORM_CODE[spec.kind],
         spec.sigmoid,
         k,
         model.averageOutput ? model.numIterations : 0,
       ),
   );
   const rowRaw = new Float64Array(k);
-  return { forest, converter, workers, pool: undefined, rowRaw, rowConvert: converter.bindRow(rowRaw) };
+  const converts = (model.objective !== "" && spec.kind !== "identity") || model.averageOutput;
+  return {
+    forest,
+    converter,
+    workers,
+    pool: undefined,
+    converts,
+    rowRaw,
+    rowConvert: converter.bindRow(rowRaw),
+  };
 }
 
 function predictType(options: PredictOptions): number {

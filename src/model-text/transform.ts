@@ -15,7 +15,7 @@ function objectiveParam(objectiveLine: string, key: string): string | undefined 
 
 /**
  * What an objective's ConvertOutput does, as data: the js engine compiles it to a function below, and
- * the native engine hands it to the addon's packed-tree kernel (native/packed_forest.cc).
+ * the native engine hands it to the addon's OutputConverter (native/output_converter.cc).
  */
 export interface TransformSpec {
   kind: "identity" | "sigmoid" | "sigmoidPerClass" | "softmax" | "log1pExp" | "exp" | "signSquare";

@@ -64,23 +64,6 @@ export interface NativeRowPredictor {
 }
 
 /**
- * The packed-tree kernel (native/packed_forest.cc): LightGBM's traversal and output conversion over the
- * js engine's packed layout, for raw and normal outputs of models without linear leaves.
- */
-export interface NativePackedForest {
-  /** Writes nrow * treesPerIteration values to out. */
-  predict(data: Float64Array, nrow: number, out: Float64Array, raw: boolean): void;
-  /** The same on libuv's thread pool; `done(null, out)` on the JS thread. */
-  predictAsync(data: Float64Array, nrow: number, out: Float64Array, raw: boolean, done: AsyncDone): void;
-  /**
-   * A function that predicts the row in `input` into `output` (treesPerIteration values) with no
-   * argument checks: the single-row hot path. Throws once the forest is disposed.
-   */
-  bindRow(input: Float64Array, output: Float64Array, raw: boolean): () => void;
-  dispose(): void;
-}
-
-/**
  * The objective's ConvertOutput in C++ with glibc's libm (native/output_converter.cc): the compiled
  * engine's raw scores become LightGBM's normal outputs bit for bit.
  */
@@ -91,8 +74,8 @@ export interface NativeOutputConverter {
   bindRow(slot: Float64Array): () => void;
 }
 
-/** The transform codes of the packed-tree kernel and the output converter (Conversion::Transform). */
-export const PACKED_TRANSFORM = {
+/** The transform codes of the output converter (Conversion::Transform in native/output_converter.h). */
+export const TRANSFORM_CODE = {
   identity: 0,
   sigmoid: 1,
   sigmoidPerClass: 2,
@@ -124,19 +107,7 @@ export interface NativeBinding {
     input: Float64Array,
     output: Float64Array,
   ) => NativeRowPredictor;
-  PackedForest: new (
-    records: Float64Array,
-    roots: Int32Array,
-    catStart: Int32Array,
-    catWords: Int32Array,
-    catBits: Uint32Array,
-    numFeatures: number,
-    treesPerIteration: number,
-    transform: number,
-    sigmoid: number,
-    averageOutput: boolean,
-  ) => NativePackedForest;
-  /** transform: a PACKED_TRANSFORM code; average: iterations to divide by (random forests), else 0. */
+  /** transform: a TRANSFORM_CODE; average: iterations to divide by (random forests), else 0. */
   OutputConverter: new (
     transform: number,
     sigmoid: number,

@@ -20,7 +20,7 @@ if (isMainThread) {
   console.log(`ok: ${WORKERS} workers terminated during async predicts`);
 } else {
   const { NativeEngine } = await import(join(root, "dist/engines/native.js"));
-  const engine = NativeEngine.fromFile(join(root, "models/hr-attrition/model.txt"), { packedTrees: false });
+  const engine = NativeEngine.fromFile(join(root, "models/hr-attrition/model.txt"), { compiled: false });
   const nf = engine.info.numFeatures;
   const rows = 20_000;
   const X = new Float64Array(rows * nf).map((_, j) => (j % 7) * 0.1);

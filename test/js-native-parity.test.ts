@@ -1,6 +1,6 @@
 /**
  * Cross-engine parity: the pure TypeScript engine against the native engine (LightGBM's own C API, the
- * packed-tree kernel off)
+ * compiled model off)
  * on every zoo model, on the zoo rows and on random rows from fast-check (NaN, +-0, huge values,
  * infinities, +-kZeroThreshold, every threshold of the model and one ulp either side, categories
  * inside and outside the bitsets, negative and fractional categories).
@@ -61,8 +61,8 @@ describe.skipIf(!nativeAvailable())("JsEngine and NativeEngine agree", () => {
     describe(name, () => {
       const c = loadZoo(name);
       const js = JsEngine.fromString(c.modelText);
-      // LightGBM itself: without the packed-tree kernel, which evaluates this engine's layout in C++
-      // (it has its own parity test against LightGBM, native-packed.test.ts).
+      // LightGBM itself: without the compiled model, the native engine's default path (it has its own
+      // parity test against LightGBM, native-compiled.test.ts).
       const native = NativeEngine.fromString(c.modelText, { numThreads: 1, compiled: false });
       const hasContrib = c.expected.contrib !== null;
       afterAll(() => native.dispose());

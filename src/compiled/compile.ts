@@ -44,6 +44,11 @@ import { Bytes, encodeModule, F64, type Func, I32, Op, VOID } from "./wasm-encod
 export const TABLE_BASE = 1024;
 /** Rank of a value that lies above every threshold (NaN for splits whose missing values go right). */
 const RANK_HIGH = 0x7fffffff;
+/**
+ * Ranks are stored minus this bias, so that the constants of most splits fit a signed byte (x86 encodes
+ * `cmp reg, imm8` in 4 bytes, `cmp reg, imm32` in 7): smaller code, fewer instruction-cache misses.
+ */
+const RANK_BIAS = 128;
 
 /** Kinds of rank slot: one per (feature, kind of split on it). */
 const SLOT_NAN_RIGHT = 0;
@@ -208,9 +213,9 @@ function rankOf(p: Plan, node: number): number {
   const t = p.L.thr[node];
   if (Number.isNaN(t)) {
     const k = p.L.kind[node];
-    return k === KIND_NUM_NAN_LEFT || k === KIND_ZERO_LEFT ? -1 : -2;
+    return (k === KIND_NUM_NAN_LEFT || k === KIND_ZERO_LEFT ? -1 : -2) - RANK_BIAS;
   }
-  return lowerBound(p.tables[p.L.feat[node]], t);
+  return lowerBound(p.tables[p.L.feat[node]], t) - RANK_BIAS;
 }
 
 // Locals of a group function: params x, q, n, out; then accumulators (f64 x k), linear-leaf scratch
@@ -220,18 +225,27 @@ const P_Q = 1;
 const P_N = 2;
 const P_OUT = 3;
 
-/** Emits one tree as a nest of ifs leaving its output (f64) on the stack. Iterative: trees can be deep. */
+/**
+ * Emits one tree as a nest of ifs. Shape "value": the nest leaves the tree's output (f64) on the stack.
+ * Shape "branch": each leaf adds its value to `acc` and branches out of the tree (or, for trees without
+ * linear leaves, only names its value in `leafLocal`, added once after the tree). Iterative: trees can be
+ * deep.
+ */
 function emitTree(
   p: Plan,
   b: Bytes,
-  root: number,
+  tree: number,
   lin: number,
   linV: number,
   cat: number,
   acc: number,
+  leafLocal: number,
 ): void {
   const L = p.L;
+  const root = L.root[tree];
   const branch = p.shape === "branch";
+  // a plain tree's leaves only name themselves (a move and a jump); its value is added once, after it
+  const byIndex = branch && L.treeLinear[tree] === 0;
   // work items: >= 0 node or ~leaf to emit; ELSE / END markers
   const ELSE = 0x40000000;
   const END = 0x40000001;
@@ -250,7 +264,12 @@ function emitTree(
       continue;
     }
     if (c < 0) {
-      if (branch) {
+      if (byIndex) {
+        b.i32(p.leafAddr + ~c * 8)
+          .set(leafLocal)
+          .op(Op.br)
+          .u32(depth);
+      } else if (branch) {
         b.get(acc);
         emitLeaf(p, b, ~c, lin, linV);
         b.op(Op.f64Add).set(acc).op(Op.br).u32(depth);
@@ -265,6 +284,7 @@ function emitTree(
     stack.push(END, L.right[c], ELSE, L.left[c]);
   }
   if (branch) b.op(Op.end);
+  if (byIndex) b.get(acc).get(leafLocal).mem(Op.f64Load, 3, 0).op(Op.f64Add).set(acc);
 }
 
 /** Pushes 1 when node `c` sends the current row (rank row at local q) left. */
@@ -386,6 +406,7 @@ function groupFunction(p: Plan, firstTree: number, count: number): Func {
   const lin = acc + k;
   const linV = lin + 1;
   const cat = linV + 1;
+  const leafLocal = cat + 1;
   const b = new Bytes(count * 2048);
   // while (n != 0): the back edge runs after every row, even the last: V8 counts a function's work towards
   // optimising it at back edges, so single-row calls get the optimised code too
@@ -398,10 +419,10 @@ function groupFunction(p: Plan, firstTree: number, count: number): Func {
   for (let t = firstTree; t < firstTree + count; t++) {
     const c = t % k;
     if (p.shape === "branch") {
-      emitTree(p, b, L.root[t], lin, linV, cat, acc + c);
+      emitTree(p, b, t, lin, linV, cat, acc + c, leafLocal);
     } else {
       b.get(acc + c);
-      emitTree(p, b, L.root[t], lin, linV, cat, acc + c);
+      emitTree(p, b, t, lin, linV, cat, acc + c, leafLocal);
       b.op(Op.f64Add).set(acc + c);
     }
   }
@@ -424,7 +445,7 @@ function groupFunction(p: Plan, firstTree: number, count: number): Func {
     type: 0,
     locals: [
       [k + 2, F64],
-      [1, I32],
+      [2, I32],
     ],
     body: b,
   };
@@ -466,7 +487,7 @@ function quantizeFunction(p: Plan): Func {
       }
       const store = (kind: number, missingRank: number, missing: () => void) => {
         if (s(kind) < 0) return;
-        b.get(1).i32(missingRank).get(R);
+        b.get(1).i32(missingRank).get(R).i32(-RANK_BIAS).op(Op.i32Add);
         missing();
         b.op(Op.select).mem(Op.i32Store, 2, s(kind));
       };
@@ -474,9 +495,9 @@ function quantizeFunction(p: Plan): Func {
       // missing type Zero: NaN and |v| <= kZeroThreshold, i.e. !(|v| > kZeroThreshold)
       const isZero = () => b.get(V).op(Op.f64Abs).f64c(K_ZERO_THRESHOLD).op(Op.f64Gt).op(Op.i32Eqz);
       store(SLOT_NAN_RIGHT, RANK_HIGH, isMissing);
-      store(SLOT_NAN_LEFT, -1, isMissing);
+      store(SLOT_NAN_LEFT, -1 - RANK_BIAS, isMissing);
       store(SLOT_ZERO_RIGHT, RANK_HIGH, isZero);
-      store(SLOT_ZERO_LEFT, -1, isZero);
+      store(SLOT_ZERO_LEFT, -1 - RANK_BIAS, isZero);
     }
     if (s(SLOT_CATEGORY) >= 0) {
       // static_cast<int> of v in (-1, 2^31); NaN, negative and larger values are no category (-1)

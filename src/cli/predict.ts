@@ -20,7 +20,7 @@ export interface PredictCommandOptions {
   input: string;
   output?: string;
   type: PredictType;
-  engine: "auto" | "native" | "js" | "onnx";
+  engine: "auto" | "native" | "wasm" | "js" | "onnx";
   startIteration?: string;
   numIterations?: string;
   threads?: string;
@@ -37,10 +37,10 @@ export function register(program: Command): void {
     )
     .option("-o, --output <file.csv>", "output CSV (default: stdout)")
     .option("-t, --type <type>", "normal | raw | leaf | contrib", "normal")
-    .option("-e, --engine <engine>", "auto | native | js | onnx", "auto")
+    .option("-e, --engine <engine>", "auto | native | wasm | js | onnx", "auto")
     .option("--start-iteration <n>", "first iteration to use")
     .option("--num-iterations <n>", "iterations to use (default: all)")
-    .option("--threads <n>", "threads for the native engine")
+    .option("--threads <n>", "threads for the native and wasm engines")
     .action(async (opts: PredictCommandOptions) => {
       await predictCommand(opts);
     });

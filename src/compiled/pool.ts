@@ -134,6 +134,9 @@ export function runWorker(
   }
 }
 
+/** Below this many rows a batch runs on the caller's thread: waking a worker costs more than it saves. */
+export const MIN_THREADED_ROWS = 128;
+
 interface AtomicsWaitAsync {
   waitAsync(a: Int32Array, index: number, value: number): { value: Promise<string> | string };
 }
@@ -270,8 +273,9 @@ export class ForestPool {
     const k = f.info.numOutputs;
     const roundRows = Math.max(1, Math.floor(ROUND_BYTES / (nf * 8 + k * 8)));
     const m = Math.min(roundRows, nrow - r0);
-    // blocks: enough for every thread to get several, at most the compiled block size
-    const block = Math.max(16, Math.min(f.info.blockRows, Math.ceil(m / (threads * 4))));
+    // blocks: two per thread (a late thread takes fewer), at most the compiled block size: a block goes
+    // through every group of trees, so bigger blocks reuse a group's code for more rows
+    const block = Math.max(16, Math.min(f.info.blockRows, Math.ceil(m / (threads * 2))));
     const nblocks = Math.ceil(m / block);
     const xAt = f.jobAt;
     const outAt = Math.ceil((xAt + m * nf * 8) / 64) * 64;

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { CompiledForest } from "../compiled/forest.js";
-import { ForestPool } from "../compiled/pool.js";
+import { ForestPool, MIN_THREADED_ROWS } from "../compiled/pool.js";
 import { nodeThreadHost } from "../compiled/pool-node.js";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
@@ -61,8 +61,6 @@ function call<T>(fn: () => T): T {
 /** Up to this many rows, predict() loops the single-row path in C++ (measured break-even: ~32-64 rows). */
 export const SMALL_BATCH_ROWS = 32;
 
-/** From this many rows, compiled batches take worker threads (below, waking a worker costs more). */
-export const THREADED_ROWS = 128;
 /** Worker threads of a compiled forest at most (an async call runs on all of them). */
 const MAX_WORKERS = 16;
 
@@ -168,7 +166,7 @@ export class NativeEngine implements Engine {
       checkMatrix(data, nrow, this.info.numFeatures);
       const threads = this.threadsFor(options);
       const out = new Float64Array(nrow * this.info.numTreePerIteration);
-      if (threads > 1 && nrow >= THREADED_ROWS) this.poolOf(path).predict(data, nrow, out, threads);
+      if (threads > 1 && nrow >= MIN_THREADED_ROWS) this.poolOf(path).predict(data, nrow, out, threads);
       else path.forest.predict(data, nrow, out);
       if (options.type !== "raw" && path.converts) hot(() => path.converter.convert(out, nrow));
       return out;
@@ -188,7 +186,7 @@ export class NativeEngine implements Engine {
     const path = this.compiledFor(options);
     if (path !== undefined) {
       // on worker threads, the caller's thread stays free (a few rows are not worth the hop)
-      if (nrow < THREADED_ROWS) return this.predict(data, nrow, options);
+      if (nrow < MIN_THREADED_ROWS) return this.predict(data, nrow, options);
       checkMatrix(data, nrow, this.info.numFeatures);
       const out = new Float64Array(nrow * this.info.numTreePerIteration);
       await this.poolOf(path).predictAsync(data, nrow, out, this.threadsFor(options));

@@ -9,7 +9,7 @@
  */
 
 import { CompiledForest, type ForestMemory } from "../../compiled/forest.js";
-import { ForestPool, type ThreadHost } from "../../compiled/pool.js";
+import { ForestPool, MIN_THREADED_ROWS, type ThreadHost } from "../../compiled/pool.js";
 import { DisposedError, LightGBMError } from "../../errors.js";
 import { type Evaluator, leafIndices, makeEvaluator } from "../../model-text/evaluate.js";
 import { buildLayout, type Layout } from "../../model-text/layout.js";
@@ -130,7 +130,8 @@ export class WasmEngine implements Engine {
     if (isWholeModel(options)) {
       const out = new Float64Array(nrow * this.k);
       const threads = options.numThreads === undefined ? this.threads : checkThreads(options.numThreads);
-      if (this.pool !== undefined && threads > 1 && nrow > 1) this.pool.predict(data, nrow, out, threads);
+      if (this.pool !== undefined && threads > 1 && nrow >= MIN_THREADED_ROWS)
+        this.pool.predict(data, nrow, out, threads);
       else forest.predict(data, nrow, out);
       return options.type === "raw" ? out : this.finish(out, nrow);
     }
@@ -142,7 +143,7 @@ export class WasmEngine implements Engine {
     this.live();
     checkMatrix(data, nrow, this.info.numFeatures);
     const threads = options.numThreads === undefined ? this.threads : checkThreads(options.numThreads);
-    if (this.pool !== undefined && threads > 1 && isWholeModel(options) && nrow > 1) {
+    if (this.pool !== undefined && threads > 1 && isWholeModel(options) && nrow >= MIN_THREADED_ROWS) {
       const out = new Float64Array(nrow * this.k);
       await this.pool.predictAsync(data, nrow, out, threads); // completes even if disposed meanwhile
       return options.type === "raw" ? out : this.finish(out, nrow);

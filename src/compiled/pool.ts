@@ -246,6 +246,9 @@ export class ForestPool {
     workers: number,
   ): Promise<void> {
     if (this.alive === 0) {
+      // no worker (none could start): the caller computes, in a later turn of its event loop as a worker's
+      // answer would come
+      await new Promise((resolve) => setTimeout(resolve, 0));
       this.forest.predict(data, nrow, out);
       return;
     }

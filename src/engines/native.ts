@@ -185,8 +185,8 @@ export class NativeEngine implements Engine {
   async predictAsync(data: Float64Array, nrow: number, options: PredictOptions = {}): Promise<Float64Array> {
     const path = this.compiledFor(options);
     if (path !== undefined) {
-      // on worker threads, the caller's thread stays free (a few rows are not worth the hop)
-      if (nrow < MIN_THREADED_ROWS) return this.predict(data, nrow, options);
+      // on worker threads, whatever the size: the caller's thread stays free, and the promise settles in a
+      // later turn of the event loop, as LightGBM's own async predicts do (the server's batcher relies on it)
       checkMatrix(data, nrow, this.info.numFeatures);
       const out = new Float64Array(nrow * this.info.numTreePerIteration);
       await this.poolOf(path).predictAsync(data, nrow, out, this.threadsFor(options));

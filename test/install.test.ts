@@ -209,7 +209,7 @@ describe("the loader", () => {
         { LIGHTGBM_NODE_BINDING: "/nope/lightgbm_node.node" },
       );
       const got = JSON.parse(stdout);
-      expect(got.engines).toEqual(["js", "js"]);
+      expect(got.engines).toEqual(["wasm", "wasm"]);
       expect(got.native).toMatch(/LIGHTGBM_NODE_BINDING \/nope\/lightgbm_node\.node: not found/);
       expect(stderr.match(/\[LIGHTGBM_NODE_NO_NATIVE\] Warning: could not load/g)).toHaveLength(1);
     },

@@ -2,7 +2,7 @@
 // fresh projects with install scripts off and a PATH holding only node, npm and npx (no python3, cmake,
 // make or compiler), and no npm setting from this checkout (no .npmrc, no npm_config_* or ONNXRUNTIME_*
 // variables). With the platform package: the native engine from it predicts the shipped model exactly
-// as LightGBM does, and `lgbm serve` answers. Without it (offline, the main tarball alone): the js engine
+// as LightGBM does, and `lgbm serve` answers. Without it (offline, the main tarball alone): the wasm engine
 // answers and the user is told once on stderr how to get the native one.
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import {
@@ -406,7 +406,7 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       expect(existsSync(join(app, "node_modules/onnxruntime-node"))).toBe(false);
     });
 
-    it("the js engine answers, and stderr says once how to get the native engine", async () => {
+    it("the wasm engine answers, and stderr says once how to get the native engine", async () => {
       writeFileSync(join(app, "check.mjs"), check);
       const { stdout, stderr } = await run(join(bin, "node"), ["check.mjs", join(work, "records.json")], {
         cwd: app,
@@ -414,8 +414,8 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
         maxBuffer: 64 << 20,
       });
       const got = JSON.parse(stdout);
-      expect(got.engine).toBe("js");
-      expect(got.again).toBe("js");
+      expect(got.engine).toBe("wasm");
+      expect(got.again).toBe("wasm");
       expect(got.addon).toBeNull();
       let worst = 0;
       for (let i = 0; i < expected.length; i++)
@@ -432,7 +432,7 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       expect(stderr).toContain("scripts/build-native.mjs");
     });
 
-    it("`lgbm serve` answers /predict on the js engine and warns on stderr", async () => {
+    it("`lgbm serve` answers /predict on the wasm engine and warns on stderr", async () => {
       const server = await serve(app);
       children.push(server.child);
       const res = await fetch(`${server.base}/predict`, {

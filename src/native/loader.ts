@@ -229,7 +229,9 @@ export function explainLoadFailure(attempts: AddonAttempt[]): NativeUnavailableE
   fixes.push(
     `build it from source: node ${join(packageRoot, "scripts/build-native.mjs")} (needs python3 with pip, cmake, make and a C++17 compiler; see the README, "Installing")`,
   );
-  fixes.push("or use the pure TypeScript engine: Model.load(path, { engine: 'js' })");
+  fixes.push(
+    "or use the engine without native code, the model compiled to WebAssembly: Model.load(path, { engine: 'wasm' })",
+  );
   const last = [...attempts].reverse().find((a) => a.error)?.error;
   return new NativeUnavailableError(
     `could not load the lightgbm-node native addon for ${key}:\n- ${tried.join("\n- ")}\nPossible solutions:\n- ${fixes.join("\n- ")}`,
@@ -240,7 +242,7 @@ export function explainLoadFailure(attempts: AddonAttempt[]): NativeUnavailableE
 let warned = false;
 
 /**
- * engine "auto" fell back to the js engine: the SDK logger gets a line each time, and the user a process
+ * engine "auto" fell back to the wasm (or js) engine: the SDK logger gets a line each time, and the user a process
  * warning on stderr once (the default logger is silent, and a silent 2x slowdown helps nobody).
  */
 export function warnNativeFallback(err: NativeUnavailableError, engine: "wasm" | "js" = "js"): void {

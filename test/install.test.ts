@@ -132,7 +132,7 @@ describe("the loader", () => {
     expect(err.message).toContain("local build /x/build/Release/lightgbm_node.node: not found");
     expect(err.message).toContain(`npm install @lightgbm-node/${key}@${version}`);
     expect(err.message).toMatch(/scripts\/build-native\.mjs/);
-    expect(err.message).toMatch(/engine: 'js'/);
+    expect(err.message).toMatch(/engine: 'wasm'/);
   });
 
   it("tailors the fixes: glibc too old, OpenMP runtime missing, versions differ, an explicit path wrong", () => {

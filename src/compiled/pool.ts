@@ -301,11 +301,12 @@ export class ForestPool {
     Atomics.store(ticket, 0, genBits);
     Atomics.store(i32, GEN, gen);
     Atomics.notify(i32, GEN);
-    for (let b0 = 0; b0 < nblocks; b0 += 2) {
+    for (let b0 = 0; b0 < nblocks; b0++) {
       const a = b0 * block;
-      const z = Math.min(m, a + 2 * block);
+      const z = Math.min(m, a + block);
       mem.set(data.subarray((r0 + a) * nf, (r0 + z) * nf), (xAt >>> 3) + a * nf);
-      Atomics.store(i32, AVAILABLE, Math.min(nblocks, b0 + 2));
+      Atomics.store(i32, AVAILABLE, b0 + 1);
+      // a worker waits for rows only when it is ahead of the copy (then it sleeps on AVAILABLE)
       Atomics.notify(i32, AVAILABLE);
     }
     return { gen, nblocks, rows: m, outAt };

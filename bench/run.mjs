@@ -327,6 +327,10 @@ function goals(entry) {
     }
     add("wasm (no native code) 1 thread >= 1x LightGBM's C API (1 thread)", n, "wasm-1t", "capi-1t", 1);
   }
+  // issue 4's goals for the pure TypeScript engine, against LightGBM through the addon
+  add("js single row >= 1x LightGBM through the addon", 1, "js", "native-lightgbm-1t", 1);
+  if (SIZES.includes(100_000))
+    add("js batch >= 0.5x LightGBM through the addon (1 thread)", 100_000, "js", "native-lightgbm-1t", 0.5);
   const big = entry.load?.fullCompile;
   if (big) {
     report.goals.push({

@@ -221,26 +221,12 @@ describe("wasm engine", () => {
     e.dispose();
   });
 
-  it("compiles a deep chain tree and a wide bitset (exact against the js engine)", () => {
-    // one tree of 3,000 leaves in a chain (each split's right child is the next split)
-    const leaves = 3000;
+  /** One tree of `leaves` leaves in a chain (each split's right child is the next split), wide bitset. */
+  function chainModel(leaves: number): string {
     const nodes = leaves - 1;
-    const tree = [
-      "Tree=0",
-      `num_leaves=${leaves}`,
-      "num_cat=1",
-      `split_feature=${Array.from({ length: nodes }, (_, i) => (i === 1 ? 1 : 0)).join(" ")}`,
-      `threshold=${Array.from({ length: nodes }, (_, i) => (i === 1 ? 0 : nodes - i)).join(" ")}`,
-      `decision_type=${Array.from({ length: nodes }, (_, i) => (i === 1 ? 1 : i % 3 === 0 ? 2 : 8)).join(" ")}`,
-      `left_child=${Array.from({ length: nodes }, (_, i) => -(i + 1)).join(" ")}`,
-      `right_child=${Array.from({ length: nodes }, (_, i) => (i + 1 < nodes ? i + 1 : -leaves)).join(" ")}`,
-      `leaf_value=${Array.from({ length: leaves }, (_, i) => (i * 0.001 - 1).toString()).join(" ")}`,
-      "cat_boundaries=0 8",
-      "cat_threshold=1 2 4 8 16 32 64 2147483648",
-      "shrinkage=1",
-      "",
-    ];
-    const text = [
+    const list = (f: (i: number) => number | string) =>
+      Array.from({ length: nodes }, (_, i) => f(i)).join(" ");
+    return [
       "tree",
       "version=v4",
       "num_class=1",
@@ -251,19 +237,64 @@ describe("wasm engine", () => {
       "feature_names=a b",
       "feature_infos=none none",
       "",
-      ...tree,
+      "Tree=0",
+      `num_leaves=${leaves}`,
+      "num_cat=1",
+      `split_feature=${list((i) => (i === 1 ? 1 : 0))}`,
+      `threshold=${list((i) => (i === 1 ? 0 : nodes - i))}`,
+      `decision_type=${list((i) => (i === 1 ? 1 : i % 3 === 0 ? 2 : 8))}`,
+      `left_child=${list((i) => -(i + 1))}`,
+      `right_child=${list((i) => (i + 1 < nodes ? i + 1 : -leaves))}`,
+      `leaf_value=${Array.from({ length: leaves }, (_, i) => (i * 0.001 - 1).toString()).join(" ")}`,
+      "cat_boundaries=0 8",
+      "cat_threshold=1 2 4 8 16 32 64 2147483648",
+      "shrinkage=1",
+      "",
       "end of trees",
       "",
     ].join("\n");
-    const wasm = WasmEngine.fromString(text);
-    const js = JsEngine.fromString(text);
+  }
+  const chainRows = () => {
     const X = new Float64Array(2 * 400);
     for (let r = 0; r < 400; r++) {
-      X[2 * r] = r % 5 === 0 ? Number.NaN : (r * 7.3) % 3100;
+      X[2 * r] = r % 5 === 0 ? Number.NaN : (r * 7.3) % 1600;
       X[2 * r + 1] = [0, 1, 33, 65, 100, 255, -1, 3e9, Number.NaN, 0.5][r % 10];
     }
-    expectIdentical(wasm.predict(X, 400, { type: "raw" }), js.predict(X, 400, { type: "raw" }), "chain");
+    return X;
+  };
+
+  it("compiles a 1,000-deep chain tree and a wide bitset (exact against the js engine)", () => {
+    const text = chainModel(1001);
+    const wasm = WasmEngine.fromString(text);
+    expect(wasm.compiled).toBe(true);
+    const X = chainRows();
+    expectIdentical(
+      wasm.predict(X, 400, { type: "raw" }),
+      JsEngine.fromString(text).predict(X, 400, { type: "raw" }),
+      "chain",
+    );
     wasm.dispose();
+  });
+
+  it("leaves a tree deeper than the compiler's limit to the reference walk (and the native engine to LightGBM)", async () => {
+    const text = chainModel(1500);
+    const X = chainRows();
+    const want = JsEngine.fromString(text).predict(X, 400, { type: "raw" });
+    for (const wasm of [WasmEngine.fromString(text), await WasmEngine.create(text)]) {
+      expect(wasm.compiled).toBe(false);
+      expect(wasm.memoryUse.wasmBytes).toBe(0);
+      expectIdentical(wasm.predict(X, 400, { type: "raw" }), want, "deep chain");
+      expectIdentical(
+        wasm.predictRow(X.subarray(0, 2), { type: "raw" }),
+        want.subarray(0, 1),
+        "deep chain row",
+      );
+      wasm.dispose();
+    }
+    const native = NativeEngine.fromString(text);
+    expect(native.compiled).toBe(false);
+    expectIdentical(native.predict(X, 400, { type: "raw" }), want, "deep chain on LightGBM");
+    native.dispose();
   });
 
   afterAll(() => {

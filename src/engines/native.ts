@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { CompileLimitError } from "../compiled/compile.js";
 import { CompiledForest } from "../compiled/forest.js";
 import { ForestPool, MIN_THREADED_ROWS } from "../compiled/pool.js";
 import { nodeThreadHost } from "../compiled/pool-node.js";
@@ -98,7 +99,12 @@ export class NativeEngine implements Engine {
   ) {
     this.defaultThreads = checkThreads(options.numThreads ?? 1);
     if (parsed !== undefined && (options.compiled ?? options.packedTrees) !== false) {
-      this.compiledPath = compiledPath(parsed, this.defaultThreads);
+      try {
+        this.compiledPath = compiledPath(parsed, this.defaultThreads);
+      } catch (err) {
+        // a model beyond the compiler's limits (depth, size) stays on LightGBM
+        if (!(err instanceof CompileLimitError)) throw err;
+      }
     }
     this.info = call(() => ({
       numFeatures: booster.numFeatures(),

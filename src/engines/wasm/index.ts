@@ -8,6 +8,7 @@
  * Browser-safe (no `node:` imports). Threads need a ThreadHost (Node: passed by createEngine / Model.load).
  */
 
+import { CompileLimitError } from "../../compiled/compile.js";
 import { CompiledForest, type ForestMemory } from "../../compiled/forest.js";
 import { ForestPool, MIN_THREADED_ROWS, type ThreadHost } from "../../compiled/pool.js";
 import { DisposedError, LightGBMError } from "../../errors.js";
@@ -60,7 +61,9 @@ export class WasmEngine implements Engine {
   readonly model: ParsedModel;
 
   private readonly layout: Layout;
-  private forest: CompiledForest | undefined;
+  /** The compiled model; null for a model beyond the compiler's limits (the reference walk serves it). */
+  private forest: CompiledForest | null;
+  private disposed = false;
   private pool: ForestPool | undefined;
   private readonly threads: number;
   private readonly transform: Transform | null;
@@ -71,7 +74,7 @@ export class WasmEngine implements Engine {
   private constructor(
     model: ParsedModel,
     layout: Layout,
-    forest: CompiledForest,
+    forest: CompiledForest | null,
     options: WasmEngineOptions,
   ) {
     this.model = model;
@@ -80,8 +83,8 @@ export class WasmEngine implements Engine {
     this.info = modelInfoOf(model);
     this.k = model.numTreePerIteration;
     this.transform = model.objective === "" ? null : transformFor(model.objectiveLine);
-    this.threads = forest.maxThreads;
-    if (this.threads > 1 && options.threadHost !== undefined) {
+    this.threads = forest?.maxThreads ?? 1;
+    if (forest !== null && this.threads > 1 && options.threadHost !== undefined) {
       // workers = threads: a synchronous call runs on the caller and threads - 1 of them, an async one on all
       this.pool = new ForestPool(forest, this.threads - 1, options.threadHost);
     }
@@ -101,7 +104,8 @@ export class WasmEngine implements Engine {
    */
   static fromString(text: string | ArrayBuffer | Uint8Array, options: WasmEngineOptions = {}): WasmEngine {
     const { model, layout, forestOptions } = WasmEngine.prepare(text, options);
-    return new WasmEngine(model, layout, CompiledForest.fromModel(model, layout, forestOptions), options);
+    const forest = withinLimits(() => CompiledForest.fromModel(model, layout, forestOptions));
+    return new WasmEngine(model, layout, forest, options);
   }
 
   /** Parses, compiles (asynchronously where the runtime can) and instantiates. */
@@ -110,12 +114,24 @@ export class WasmEngine implements Engine {
     options: WasmEngineOptions = {},
   ): Promise<WasmEngine> {
     const { model, layout, forestOptions } = WasmEngine.prepare(source, options);
-    return new WasmEngine(model, layout, await CompiledForest.create(model, layout, forestOptions), options);
+    let forest: CompiledForest | null = null;
+    try {
+      forest = await CompiledForest.create(model, layout, forestOptions);
+    } catch (err) {
+      if (!(err instanceof CompileLimitError)) throw err;
+    }
+    return new WasmEngine(model, layout, forest, options);
   }
 
-  /** Sizes of the compiled module and of its memory. */
+  /** Sizes of the compiled module and of its memory (zeros when the model was not compiled). */
   get memoryUse(): ForestMemory {
-    return this.live().memoryUse;
+    this.live();
+    return this.forest?.memoryUse ?? { wasmBytes: 0, memoryBytes: 0, tableBytes: 0 };
+  }
+
+  /** False for a model beyond the compiler's limits (a tree over 1,024 levels deep, over 4M splits). */
+  get compiled(): boolean {
+    return this.forest !== null;
   }
 
   outputWidth(options?: PredictOptions): number {
@@ -127,7 +143,7 @@ export class WasmEngine implements Engine {
   predict(data: Float64Array, nrow: number, options: PredictOptions = {}): Float64Array {
     const forest = this.live();
     checkMatrix(data, nrow, this.info.numFeatures);
-    if (isWholeModel(options)) {
+    if (forest !== null && isWholeModel(options)) {
       const out = new Float64Array(nrow * this.k);
       const threads = options.numThreads === undefined ? this.threads : checkThreads(options.numThreads);
       if (this.pool !== undefined && threads > 1 && nrow >= MIN_THREADED_ROWS)
@@ -153,7 +169,7 @@ export class WasmEngine implements Engine {
 
   predictRow(row: Float64Array, options: PredictOptions = {}, out?: Float64Array): Float64Array {
     const forest = this.live();
-    if (isWholeModel(options)) {
+    if (forest !== null && isWholeModel(options)) {
       checkRow(row, this.info.numFeatures, out, () => this.k);
       const result = out ?? new Float64Array(this.k);
       forest.predictRow(row, result);
@@ -170,11 +186,12 @@ export class WasmEngine implements Engine {
   dispose(): void {
     this.pool?.dispose();
     this.pool = undefined;
-    this.forest = undefined;
+    this.forest = null;
+    this.disposed = true;
   }
 
-  private live(): CompiledForest {
-    if (this.forest === undefined) throw new DisposedError("the model has been disposed");
+  private live(): CompiledForest | null {
+    if (this.disposed) throw new DisposedError("the model has been disposed");
     return this.forest;
   }
 
@@ -214,6 +231,16 @@ export class WasmEngine implements Engine {
     this.evaluator.rawBatch(data, nrow, t0, t1, k, out);
     if (type === "raw") return out;
     return finishOutput(out, nrow, k, this.model.averageOutput ? count : null, this.transform);
+  }
+}
+
+/** The compiled forest, or null when the model is beyond the compiler's limits. */
+function withinLimits(make: () => CompiledForest): CompiledForest | null {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof CompileLimitError) return null;
+    throw err;
   }
 }
 

@@ -138,16 +138,19 @@ describe("wasm engine threads", () => {
     two.dispose();
   });
 
-  it("start a worker that joins the jobs", async () => {
-    const pool = (two as unknown as { pool: { ready: number } }).pool;
-    for (let i = 0; i < 200 && pool.ready < 1; i++) await new Promise((r) => setTimeout(r, 25));
-    expect(pool.ready).toBe(1);
-  });
   // 20,000 rows: the zoo rows with a little noise, so that every block differs
   const reps = Math.ceil(20000 / c.nrow);
   const X = new Float64Array(reps * c.X.length);
   for (let i = 0; i < X.length; i++) X[i] = c.X[i % c.X.length] * (1 + ((i % 7) - 3) * 1e-3);
   const n = X.length / c.ncol;
+
+  it("start a worker at the first threaded call, and it joins the jobs", async () => {
+    const pool = (two as unknown as { pool: { ready: number } }).pool;
+    expect(pool.ready).toBe(0);
+    two.predict(X, n);
+    for (let i = 0; i < 200 && pool.ready < 1; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(pool.ready).toBe(1);
+  });
 
   it("give the bits of one thread, sync and async, raw and normal", async () => {
     for (const type of ["raw", "normal"] as PredictType[]) {

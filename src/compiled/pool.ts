@@ -155,24 +155,31 @@ export class ForestPool {
   private disposed = false;
 
   /**
-   * A pool of `workerCount` worker threads over a forest compiled with a shared memory and scratch for at
-   * least workerCount + 1 threads. A synchronous call with n threads runs on the caller and n - 1 workers;
-   * an async call on n workers.
+   * A pool of up to `workerCount` worker threads over a forest compiled with a shared memory and scratch for
+   * at least workerCount + 1 threads. A synchronous call with n threads runs on the caller and n - 1
+   * workers; an async call on n workers. Workers start when a call first needs them (each is a V8 isolate
+   * of several MB).
    */
   constructor(
     private readonly forest: CompiledForest,
     readonly workerCount: number,
-    host: ThreadHost,
+    private readonly host: ThreadHost,
   ) {
     if (!forest.info.shared) throw new Error("a thread pool needs a forest compiled with a shared memory");
     if (workerCount + 1 > forest.maxThreads) {
       throw new RangeError(`the forest was built for at most ${forest.maxThreads} threads`);
     }
     this.ctl = new Control(forest.memory, forest.controlAt);
-    for (let t = 1; t <= workerCount; t++) {
+  }
+
+  /** Starts workers up to `n` (at most workerCount); returns how many there are. */
+  private ensureWorkers(n: number): number {
+    const want = Math.min(n, this.workerCount);
+    const forest = this.forest;
+    while (this.workers.length < want && !this.disposed) {
       this.alive++;
       this.workers.push(
-        host.start(
+        this.host.start(
           {
             module: forest.module,
             memory: forest.memory,
@@ -181,7 +188,7 @@ export class ForestPool {
             scratchBytes: forest.scratchBytes,
             numFeatures: forest.info.numFeatures,
             numOutputs: forest.info.numOutputs,
-            thread: t,
+            thread: this.workers.length + 1,
           },
           () => {
             this.alive--;
@@ -191,6 +198,7 @@ export class ForestPool {
         ),
       );
     }
+    return this.workers.length;
   }
 
   /** Workers that have instantiated the module (they join jobs from then on). */
@@ -208,6 +216,7 @@ export class ForestPool {
    * While an async job runs, the caller computes alone.
    */
   predict(data: Float64Array, nrow: number, out: Float64Array, threads: number): void {
+    if (threads > 1 && !this.disposed) this.ensureWorkers(threads - 1);
     if (this.busy !== undefined || this.disposed || this.alive === 0 || threads <= 1) {
       this.forest.predict(data, nrow, out);
       return;
@@ -227,6 +236,7 @@ export class ForestPool {
   async predictAsync(data: Float64Array, nrow: number, out: Float64Array, threads: number): Promise<void> {
     while (this.busy !== undefined) await this.busy.catch(() => {});
     if (this.disposed) throw new Error("the thread pool has been disposed");
+    this.ensureWorkers(Math.max(1, threads));
     // Atomics.waitAsync does not keep an event loop alive: the workers do, while the job runs
     for (const w of this.workers) w.ref?.();
     const job = this.runAsync(data, nrow, out, Math.max(1, Math.min(threads, this.workerCount)));

@@ -21,7 +21,8 @@ const rows = Array.from({ length: 1024 }, (_, r) => data.subarray(r * nf, (r + 1
 const out = new Float64Array(engine.outputWidth());
 // the same warm-up in every run
 for (let i = 0; i < 2048; i++) engine.predictRow(rows[i % 1024], {}, out);
-engine.predict(data.subarray(0, 1000 * nf), 1000);
+engine.predict(data, 10_000);
+engine.predict(data, 10_000);
 process.stdout.write("ready\n");
 for await (const line of createInterface({ input: process.stdin })) {
   const [what, count] = line.split(" ");

@@ -71,8 +71,8 @@ describe.each(zooNames())("compiled native engine on zoo model %s", (name) => {
 describe("compiled native engine", () => {
   const c = loadZoo("binary");
 
-  it("is off when the model is not validated (it reuses the validating parse) or when asked", () => {
-    for (const opts of [{ validate: false }, { compiled: false }, { packedTrees: false }]) {
+  it("is off when asked (compiled: false, or the former packedTrees: false)", () => {
+    for (const opts of [{ compiled: false }, { packedTrees: false }]) {
       const e = NativeEngine.fromString(c.modelText, opts);
       expect(e.compiled, JSON.stringify(opts)).toBe(false);
       expect(e.packedTrees).toBe(false);

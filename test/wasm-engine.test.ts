@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { CompileLimitError } from "../src/compiled/compile.js";
 import { CompiledForest } from "../src/compiled/forest.js";
 import type { PredictType } from "../src/engines/engine.js";
 import { NativeEngine } from "../src/engines/native.js";
@@ -279,25 +280,12 @@ describe("wasm engine", () => {
     wasm.dispose();
   });
 
-  it("leaves a tree deeper than the compiler's limit to the reference walk (and the native engine to LightGBM)", async () => {
-    const text = chainModel(1500);
-    const X = chainRows();
-    const want = JsEngine.fromString(text).predict(X, 400, { type: "raw" });
-    for (const wasm of [WasmEngine.fromString(text), await WasmEngine.create(text)]) {
-      expect(wasm.compiled).toBe(false);
-      expect(wasm.memoryUse.wasmBytes).toBe(0);
-      expectIdentical(wasm.predict(X, 400, { type: "raw" }), want, "deep chain");
-      expectIdentical(
-        wasm.predictRow(X.subarray(0, 2), { type: "raw" }),
-        want.subarray(0, 1),
-        "deep chain row",
-      );
-      wasm.dispose();
-    }
-    const native = NativeEngine.fromString(text);
-    expect(native.compiled).toBe(false);
-    expectIdentical(native.predict(X, 400, { type: "raw" }), want, "deep chain on LightGBM");
-    native.dispose();
+  it("refuses a tree deeper than its limit (CompileLimitError), which the engines take as 'not compiled'", () => {
+    const model = parseModel(chainModel(1001));
+    expect(() => CompiledForest.fromModel(model, buildLayout(model), { maxDepth: 999 })).toThrow(
+      CompileLimitError,
+    );
+    expect(() => CompiledForest.fromModel(model, buildLayout(model), { maxDepth: 1000 })).not.toThrow();
   });
 
   afterAll(() => {

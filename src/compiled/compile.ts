@@ -83,6 +83,8 @@ export interface CompileOptions {
   maxPages?: number;
   /** How a tree hands its leaf value on: as the value of nested ifs, or added at the leaf (then a branch). */
   shape?: "value" | "branch";
+  /** The deepest tree compiled (default MAX_COMPILED_DEPTH); deeper ones throw CompileLimitError. */
+  maxDepth?: number;
 }
 
 export interface CompiledModel {
@@ -568,7 +570,8 @@ function runFunction(p: Plan, groups: number[], quantizeIndex: number, blockRows
 /**
  * Limits of what is compiled. V8's optimising compile of a tree grows with the square of its depth
  * (measured: a 50,000-deep chain took 50 s, a 1,000-deep one milliseconds), so a model text must not be
- * able to keep a core busy for minutes; the total bounds the module's size (~14 bytes a split).
+ * able to keep a core busy for minutes; the total bounds the module's size (~14 bytes a split). The parser
+ * already refuses trees over 1,000 levels: the depth limit is the compiler's own guard.
  */
 export const MAX_COMPILED_DEPTH = 1024;
 export const MAX_COMPILED_SPLITS = 1 << 22;

@@ -582,9 +582,10 @@ export class CompileLimitError extends RangeError {
 }
 
 export function compileForest(model: ParsedModel, L: Layout, options: CompileOptions = {}): CompiledModel {
-  if (L.maxDepth > MAX_COMPILED_DEPTH) {
+  const maxDepth = options.maxDepth ?? MAX_COMPILED_DEPTH;
+  if (L.maxDepth > maxDepth) {
     throw new CompileLimitError(
-      `a tree is ${L.maxDepth} levels deep; the compiler takes at most ${MAX_COMPILED_DEPTH}`,
+      `a tree is ${L.maxDepth} levels deep; the compiler takes at most ${maxDepth}`,
     );
   }
   if (L.feat.length > MAX_COMPILED_SPLITS) {

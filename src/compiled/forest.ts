@@ -49,6 +49,7 @@ export class CompiledForest {
   readonly memory: WasmMemory;
   readonly info: Omit<CompiledModel, "bytes" | "tables">;
   readonly wasmBytes: number;
+  private readonly bytes: Uint8Array | undefined;
   readonly tableBytes: number;
   readonly maxThreads: number;
   /** Byte offsets of the fixed regions. */
@@ -72,6 +73,8 @@ export class CompiledForest {
   private constructor(module: WasmModule, compiled: CompiledModel, maxThreads: number, prime: boolean) {
     const { bytes, tables, ...info } = compiled;
     this.module = module;
+    // worker threads compile their own copy (see WorkerInit): keep the bytes of a threaded forest
+    this.bytes = compiled.shared ? bytes : undefined;
     this.info = info;
     this.wasmBytes = bytes.length;
     this.tableBytes = tables.length;
@@ -136,6 +139,13 @@ export class CompiledForest {
       memoryBytes: this.memory.buffer.byteLength,
       tableBytes: this.tableBytes,
     };
+  }
+
+  /** The module's bytes, for worker threads (forests compiled with a shared memory only). */
+  moduleBytes(): Uint8Array {
+    if (this.bytes === undefined)
+      throw new Error("only a forest compiled for threads keeps its module's bytes");
+    return this.bytes;
   }
 
   /** The memory as f64, refreshed after the memory grew. */

@@ -9,17 +9,17 @@
  * one thread.
  *
  * A job: the caller copies the rows in (publishing blocks as they arrive, so workers start early), every
- * participating thread grabs blocks (compare-and-swap on a 64-bit ticket: job generation and next block, so
- * a late worker can never take a block of a newer job), the last one to finish wakes the caller.
+ * participating thread grabs blocks (compare-and-swap on a 64-bit ticket: job generation and the blocks left,
+ * so a late worker can never take a block of a newer job; the caller from the front, workers from the back), the last one to finish wakes the caller.
  *
  * The protocol is here (no `node:` imports, shared with the browser); how workers are started is the
  * host's business (pool-node.ts).
  */
 
 import type { CompiledForest } from "./forest.js";
-import type { WasmMemory, WasmModule } from "./wasm-api.js";
+import type { WasmMemory } from "./wasm-api.js";
 
-// Control block: Int32 slots from forest.controlAt (the ticket is the BigInt64 at slot 0-1).
+// Control block: Int32 slots from forest.controlAt (the ticket is the BigUint64 at slots 0-1).
 const GEN = 2;
 const DONE = 3;
 const NBLOCKS = 4;
@@ -34,9 +34,13 @@ const READY = 12;
 /** Workers 1 .. LIMIT take part in the current job (the caller, thread 0, when it runs the job too). */
 const LIMIT = 13;
 
-/** What a worker needs to join: the module, the shared memory and its place in it. */
+/**
+ * What a worker needs to join: the module's bytes (each worker compiles its own copy: threads running one
+ * shared compiled module measured 1.5x the one-thread speed on the shipped model, their own copies 1.95x),
+ * the shared memory and its place in it.
+ */
 export interface WorkerInit {
-  module: WasmModule;
+  bytes: Uint8Array;
   memory: WasmMemory;
   controlAt: number;
   scratchAt: number;
@@ -65,42 +69,65 @@ export interface WorkerHandle {
 /** Views of the control block. */
 class Control {
   readonly i32: Int32Array;
-  readonly ticket: BigInt64Array;
+  readonly ticket: BigUint64Array;
 
   constructor(memory: WasmMemory, controlAt: number) {
     this.i32 = new Int32Array(memory.buffer, controlAt, 16);
-    this.ticket = new BigInt64Array(memory.buffer, controlAt, 1);
+    this.ticket = new BigUint64Array(memory.buffer, controlAt, 1);
   }
 }
 
 type Run = (x: number, n: number, out: number, thread: number) => void;
 
 /**
+ * The ticket: the job's generation (bits 40-63), the next block from the front (20-39) and the end of the
+ * blocks not yet taken from the back (0-19). The caller takes blocks from the front, workers from the
+ * back: with two threads at the same pace each computes the same rows on every call (a repeated batch
+ * keeps each thread's branch history), and whoever is faster takes more where they meet.
+ */
+const GEN_SHIFT = 40n;
+const FRONT_SHIFT = 20n;
+const FIELD = 0xfffffn;
+const genOf = (gen: number) => BigInt(gen & 0xffffff);
+export const MAX_BLOCKS = 0xfffff;
+
+/**
  * Takes and runs blocks of job `gen` until none is left (or the job changed). Returns the blocks this
- * thread ran. Shared by the workers and a participating caller.
+ * thread ran. Shared by the workers (thread >= 1, from the back) and a participating caller (thread 0,
+ * from the front, once every row is copied in).
  */
 function work(ctl: Control, gen: number, nf: number, k: number, thread: number, run: Run): number {
   const { i32, ticket } = ctl;
-  const genBits = BigInt(gen) << 32n;
+  const g = genOf(gen);
   let ran = 0;
   for (;;) {
     const t = Atomics.load(ticket, 0);
-    if ((t & ~0xffffffffn) !== genBits) return ran;
-    const idx = Number(t & 0xffffffffn);
+    if (t >> GEN_SHIFT !== g) return ran;
+    const front = Number((t >> FRONT_SHIFT) & FIELD);
+    const back = Number(t & FIELD);
+    if (front >= back) return ran;
     const nblocks = Atomics.load(i32, NBLOCKS);
-    if (idx >= nblocks) return ran;
-    const available = Atomics.load(i32, AVAILABLE);
-    if (idx >= available) {
-      // the caller is still copying rows in: sleep until it publishes more (or the job changes)
-      Atomics.wait(i32, AVAILABLE, available, 50);
-      continue;
+    let idx: number;
+    let next: bigint;
+    if (thread === 0) {
+      idx = front;
+      next = t + (1n << FRONT_SHIFT);
+    } else {
+      idx = back - 1;
+      next = t - 1n;
+      // rows are copied in from the back: sleep until the caller has copied this block (or the job changes)
+      const available = Atomics.load(i32, AVAILABLE);
+      if (idx < nblocks - available) {
+        Atomics.wait(i32, AVAILABLE, available, 50);
+        continue;
+      }
     }
     // the job's parameters, read before the ticket is taken: if the job changed meanwhile, the CAS fails
     const block = i32[BLOCK];
     const nrow = i32[NROWS];
     const x = i32[X];
     const out = i32[OUT];
-    if (Atomics.compareExchange(ticket, 0, t, t + 1n) !== t) continue;
+    if (Atomics.compareExchange(ticket, 0, t, next) !== t) continue;
     const r0 = idx * block;
     const m = Math.min(block, nrow - r0);
     try {
@@ -116,10 +143,10 @@ function work(ctl: Control, gen: number, nf: number, k: number, thread: number, 
 /** A worker's life: instantiate, then sleep until a job is published, take blocks, sleep again. */
 export function runWorker(
   init: WorkerInit,
-  instantiate: (module: WasmModule, memory: WasmMemory) => Run,
+  instantiate: (bytes: Uint8Array, memory: WasmMemory) => Run,
 ): void {
   const ctl = new Control(init.memory, init.controlAt);
-  const run = instantiate(init.module, init.memory);
+  const run = instantiate(init.bytes, init.memory);
   Atomics.add(ctl.i32, READY, 1);
   let seen = Atomics.load(ctl.i32, GEN);
   // a job published before this worker was up is still open to it
@@ -153,6 +180,8 @@ export class ForestPool {
   /** The running job (async jobs run one at a time), or undefined. */
   private busy: Promise<void> | undefined;
   private disposed = false;
+  /** The last synchronous job's blocks, and how many of them the caller ran (the rest: workers). */
+  lastJob = { blocks: 0, byCaller: 0 };
 
   /**
    * A pool of up to `workerCount` worker threads over a forest compiled with a shared memory and scratch for
@@ -181,7 +210,7 @@ export class ForestPool {
       this.workers.push(
         this.host.start(
           {
-            module: forest.module,
+            bytes: forest.moduleBytes(),
             memory: forest.memory,
             controlAt: forest.controlAt,
             scratchAt: forest.scratchAt,
@@ -225,7 +254,8 @@ export class ForestPool {
     const run = (x: number, n: number, o: number, t: number) => this.forest.runAt(x, n, o, t);
     for (let r0 = 0; r0 < nrow; ) {
       const job = this.publish(data, nrow, r0, Math.min(threads - 1, this.workerCount), threads);
-      work(this.ctl, job.gen, nf, k, 0, run);
+      const mine = work(this.ctl, job.gen, nf, k, 0, run);
+      this.lastJob = { blocks: job.nblocks, byCaller: mine };
       this.waitDone(job.nblocks);
       this.copyOut(out, r0, job.rows, job.outAt);
       r0 += job.rows;
@@ -288,7 +318,11 @@ export class ForestPool {
     const m = Math.min(roundRows, nrow - r0);
     // blocks: two per thread (a late thread takes fewer), at most the compiled block size: a block goes
     // through every group of trees, so bigger blocks reuse a group's code for more rows
-    const block = Math.max(16, Math.min(f.info.blockRows, Math.ceil(m / (threads * 2))));
+    const block = Math.max(
+      16,
+      Math.ceil(m / MAX_BLOCKS),
+      Math.min(f.info.blockRows, Math.ceil(m / (threads * 2))),
+    );
     const nblocks = Math.ceil(m / block);
     const xAt = f.jobAt;
     const outAt = Math.ceil((xAt + m * nf * 8) / 64) * 64;
@@ -296,9 +330,9 @@ export class ForestPool {
     const mem = f.view();
     const { i32, ticket } = this.ctl;
     const gen = ++this.gen;
-    const genBits = BigInt(gen) << 32n;
-    // close the ticket for the new generation, write the job, open it
-    Atomics.store(ticket, 0, genBits | 0xffffffffn);
+    const g = genOf(gen) << GEN_SHIFT;
+    // close the ticket for the new generation (front = back = 0), write the job, open it
+    Atomics.store(ticket, 0, g);
     i32[X] = xAt;
     i32[OUT] = outAt;
     i32[NROWS] = m;
@@ -308,15 +342,15 @@ export class ForestPool {
     Atomics.store(i32, AVAILABLE, 0);
     Atomics.store(i32, DONE, 0);
     Atomics.store(i32, ERROR, 0);
-    Atomics.store(ticket, 0, genBits);
+    Atomics.store(ticket, 0, g | BigInt(nblocks));
     Atomics.store(i32, GEN, gen);
     Atomics.notify(i32, GEN);
-    for (let b0 = 0; b0 < nblocks; b0++) {
-      const a = b0 * block;
+    // copy the rows in from the back, where the workers start, publishing each block
+    for (let b = nblocks - 1; b >= 0; b--) {
+      const a = b * block;
       const z = Math.min(m, a + block);
       mem.set(data.subarray((r0 + a) * nf, (r0 + z) * nf), (xAt >>> 3) + a * nf);
-      Atomics.store(i32, AVAILABLE, b0 + 1);
-      // a worker waits for rows only when it is ahead of the copy (then it sleeps on AVAILABLE)
+      Atomics.store(i32, AVAILABLE, nblocks - b);
       Atomics.notify(i32, AVAILABLE);
     }
     return { gen, nblocks, rows: m, outAt };
@@ -352,7 +386,7 @@ export class ForestPool {
       if (this.alive === 0 || this.disposed) {
         // no worker left to finish it (one failed to start, or the pool was disposed during the call):
         // close the job and compute the round here (any block a worker still writes gets the same bits)
-        Atomics.store(this.ctl.ticket, 0, (BigInt(job.gen) << 32n) | 0xffffffffn);
+        Atomics.store(this.ctl.ticket, 0, genOf(job.gen) << GEN_SHIFT);
         this.forest.runAt(this.forest.jobAt, job.rows, job.outAt, 0);
         Atomics.store(i32, ERROR, 0);
         return;

@@ -1,11 +1,15 @@
-/** A compiled forest's worker thread (Node): instantiate over the shared memory, then take blocks. */
+/**
+ * A compiled forest's worker thread (Node): compile the module's bytes (a copy of its own), instantiate it
+ * over the shared memory, then take blocks.
+ */
 import { workerData } from "node:worker_threads";
 import { runWorker, type WorkerInit } from "./pool.js";
 import { requireWebAssembly } from "./wasm-api.js";
 
 const init = workerData as WorkerInit;
-runWorker(init, (module, memory) => {
-  const instance = new (requireWebAssembly().Instance)(module, { env: { memory } });
+runWorker(init, (bytes, memory) => {
+  const wasm = requireWebAssembly();
+  const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
   const run = instance.exports.run as (x: number, n: number, out: number, q: number) => void;
   return (x, n, out, thread) => run(x, n, out, init.scratchAt + thread * init.scratchBytes);
 });

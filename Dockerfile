@@ -25,7 +25,11 @@ COPY src ./src
 COPY bin ./bin
 RUN npm ci
 # Keep only what the runtime needs: production dependencies, the addon, the library, dist/.
-RUN npm prune --omit=dev \
+# gRPC (--grpc-port, the KServe runtime's grpc-v2 port) needs the optional peers @grpc/grpc-js and
+# @grpc/proto-loader: kept from the dev install at the versions the lockfile pinned.
+RUN GRPC="$(node -p "['@grpc/grpc-js','@grpc/proto-loader'].map(p => p + '@' + require('./node_modules/' + p + '/package.json').version).join(' ')")" \
+ && npm prune --omit=dev \
+ && npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund $GRPC \
  && rm -rf build/Release/obj.target build/Release/.deps build/CMakeFiles src native
 
 # ---- runtime: node + libgomp (OpenMP, needed by lib_lightgbm) -----------------------------------

@@ -51,7 +51,7 @@ const subjects = [
     name: `lightgbm-node + @lightgbm-node/${release.key}`,
     specs: [join(out, release.main), join(out, release.platform)],
   },
-  { name: "lightgbm-node alone (js engine)", specs: [join(out, release.main)] },
+  { name: "lightgbm-node alone (wasm engine)", specs: [join(out, release.main)] },
   { name: "sharp (npm registry)", specs: ["sharp"] },
 ];
 

@@ -38,3 +38,11 @@ for (const f of ["swagger-ui-bundle.js", "swagger-ui.css"])
 for (const f of ["swagger-ui-bundle.js.LICENSE.txt", "LICENSE", "NOTICE"]) {
   copyFileSync(join(swagger, f), join(swaggerOut, f));
 }
+
+// The gRPC service definition, for users who generate a client from it (the server itself reads the
+// JSON descriptor compiled into dist/).
+mkdirSync(join(root, "dist/server/grpc"), { recursive: true });
+copyFileSync(
+  join(root, "src/server/grpc/grpc_predict_v2.proto"),
+  join(root, "dist/server/grpc/grpc_predict_v2.proto"),
+);

@@ -211,6 +211,11 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       Object.fromEntries(Object.keys(pin.platforms).map((k) => [`@lightgbm-node/${k}`, pkg.version])),
     );
     expect(manifest.peerDependenciesMeta["onnxruntime-node"]).toEqual({ optional: true });
+    // gRPC (--grpc-port) is an optional peer too: a REST-only install does not carry it.
+    for (const peer of ["@grpc/grpc-js", "@grpc/proto-loader"]) {
+      expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true });
+      expect(manifest.peerDependencies[peer]).toBe(pkg.peerDependencies[peer]);
+    }
     // Development only: the engines' build, ReDoc's and Swagger UI's bundles (copied into dist/assets),
     // the model page's bundler, the browser tests.
     for (const dev of [
@@ -223,6 +228,8 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       "@fastify/static",
       "esbuild",
       "playwright-core",
+      "@grpc/grpc-js",
+      "@grpc/proto-loader",
     ]) {
       expect(manifest.dependencies[dev]).toBeUndefined();
     }
@@ -234,6 +241,7 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       "CHANGELOG.md",
       "README.md",
       "dist/assets/redoc.standalone.js",
+      "dist/server/grpc/grpc_predict_v2.proto",
       "dist/assets/swagger-ui/swagger-ui-bundle.js",
       "dist/assets/swagger-ui/swagger-ui.css",
       "dist/assets/swagger-ui/LICENSE",
@@ -388,7 +396,30 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       expect(server.stderr()).not.toMatch(/LIGHTGBM_NODE_NO_NATIVE/);
     });
 
-    it("node_modules for the SDK, CLI and server (no ONNX) is at most 60 MB", () => {
+    it("`lgbm serve --grpc-port` without the optional gRPC packages says what to install", async () => {
+      const port = await freePort();
+      const result = await run(
+        join(app, "node_modules/.bin/lgbm"),
+        [
+          "serve",
+          join(app, "node_modules/lightgbm-node/models/hr-attrition"),
+          "--port",
+          "0",
+          "--grpc-port",
+          String(port),
+        ],
+        { cwd: app, env: userEnv() },
+      ).then(
+        () => ({ code: 0, stderr: "" }),
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(existsSync(join(app, "node_modules/@grpc/grpc-js"))).toBe(false);
+      expect(result.code).not.toBe(0);
+      const wanted = ["@grpc/grpc-js", "@grpc/proto-loader"].map((p) => `${p}@${pkg.peerDependencies[p]}`);
+      expect(result.stderr).toContain(`npm install ${wanted.join(" ")}`);
+    });
+
+    it("node_modules for the SDK, CLI and server (no ONNX, no gRPC) is at most 60 MB", () => {
       expect(bytesUnder(join(app, "node_modules"))).toBeLessThanOrEqual(60 * 1024 * 1024);
     });
   });

@@ -3,7 +3,7 @@ import cluster from "node:cluster";
 import type { Command } from "commander";
 import { runPrimary } from "../server/cluster.js";
 import { resolveConfig, type ServeFlags } from "../server/config.js";
-import { startServer } from "../server/server.js";
+import { importGrpc, startServer } from "../server/server.js";
 
 export function register(program: Command): void {
   program
@@ -82,6 +82,8 @@ export function register(program: Command): void {
           microbatch: explicit("microbatch") ? flags.microbatch : undefined,
         });
         if (config.workers > 1 && cluster.isPrimary) {
+          // Checked once here: workers that cannot start would only be restarted with a back-off.
+          if (config.grpcPort > 0) await importGrpc();
           await runPrimary(config);
           return;
         }

@@ -10,8 +10,8 @@ import { DriftRegistry } from "../drift/monitor.js";
 import { setLogger } from "../logger.js";
 import { type AppDeps, buildApp } from "./app.js";
 import { linkWorker, unloadedBeforeStart, workerSlot } from "./cluster-worker.js";
-import type { ServerConfig } from "./config.js";
-import { type RunningGrpcServer, startGrpcServer } from "./grpc/server.js";
+import { ConfigError, type ServerConfig } from "./config.js";
+import type { RunningGrpcServer } from "./grpc/server.js";
 import { AuthFailures } from "./http/auth-failures.js";
 import { drainGracefully } from "./http/drain.js";
 import { type LoadOutcome, localControl } from "./inference/control.js";
@@ -48,6 +48,8 @@ export interface StartOptions {
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  // Before anything loads or listens: a missing optional gRPC package is a configuration error.
+  const grpcModule = config.grpcPort > 0 ? await importGrpc() : undefined;
   // With --workers: this worker's number, 1..N, kept by a worker restarted in its place.
   const workerId = workerSlot();
   const { logger, flush, ready } = createLogger(config, workerId !== undefined ? { worker: workerId } : {});
@@ -127,9 +129,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const closeIdle = drainGracefully(app.server);
   await app.listen({ host: config.host, port: config.port });
   let grpc: RunningGrpcServer | undefined;
-  if (config.grpcPort > 0) {
+  if (grpcModule) {
     try {
-      grpc = await startGrpcServer({
+      grpc = await grpcModule.startGrpcServer({
         config,
         repo,
         control,
@@ -242,4 +244,26 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 export function perWorkerFile(file: string, workerId: number): string {
   const m = /^(.*?)(\.[^./\\]+)?$/.exec(file);
   return `${m?.[1] ?? file}.worker-${workerId}${m?.[2] ?? ""}`;
+}
+
+/** The gRPC packages in this package's pinned ranges (optional peers: only `--grpc-port` needs them). */
+export const GRPC_PACKAGES = "@grpc/grpc-js@^1.14.7 @grpc/proto-loader@^0.8.1";
+
+/**
+ * The gRPC server module, loaded only when `--grpc-port` asks for it: @grpc/grpc-js and
+ * @grpc/proto-loader are optional peer dependencies (about 6 MB), so a REST-only install stays lean.
+ */
+export async function importGrpc(): Promise<typeof import("./grpc/server.js")> {
+  try {
+    return await import("./grpc/server.js");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const missing = /@grpc\/(grpc-js|proto-loader)/.exec((err as Error).message ?? "");
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && missing) {
+      throw new ConfigError(
+        `--grpc-port needs the optional packages @grpc/grpc-js and @grpc/proto-loader (${missing[0]} is not installed): npm install ${GRPC_PACKAGES}`,
+      );
+    }
+    throw err;
+  }
 }

@@ -5,9 +5,11 @@
 #   docker run --rm -p 8000:8000 -e LGBM_API_KEYS=change-me lgbm-serve
 #   docker run --rm -p 8000:8000 -e LGBM_API_KEYS=change-me -v "$PWD/my-models:/models:ro" lgbm-serve /models
 #
-# NOTE: this image build is untested in the environment it was written in (Docker cannot run there).
-# Its build steps are exactly the ones CI runs: `npm ci` (whose `prepare` runs scripts/build-native.mjs:
-# pinned official lib_lightgbm wheel via pip, the native addon via cmake-js; then TypeScript via tsc).
+# NOTE: `docker build` is untested in the environment it was written in (no Docker engine there); its
+# steps were run there by hand, outside Docker, on the files this Dockerfile copies. The build stage runs
+# what CI runs, `npm ci` (whose `prepare` runs scripts/build-native.mjs: the pinned official lib_lightgbm
+# wheel via pip, the native addon via cmake-js; then TypeScript), and packs the release tarballs; the
+# runtime stage installs them as a user does (no toolchain), with the optional gRPC peers.
 
 # ---- build: toolchain, native addon, TypeScript -------------------------------------------------
 FROM node:22-bookworm AS build
@@ -19,18 +21,16 @@ ENV ONNXRUNTIME_NODE_INSTALL=skip \
     PIP_BREAK_SYSTEM_PACKAGES=1 \
     CI=true
 COPY package.json package-lock.json CMakeLists.txt tsconfig.json tsconfig.build.json ./
+COPY README.md LICENSE CHANGELOG.md THIRD-PARTY-NOTICES.md ./
 COPY scripts ./scripts
+COPY cmake ./cmake
 COPY native ./native
 COPY src ./src
 COPY bin ./bin
+COPY models ./models
 RUN npm ci
-# Keep only what the runtime needs: production dependencies, the addon, the library, dist/.
-# gRPC (--grpc-port, the KServe runtime's grpc-v2 port) needs the optional peers @grpc/grpc-js and
-# @grpc/proto-loader: kept from the dev install at the versions the lockfile pinned.
-RUN GRPC="$(node -p "['@grpc/grpc-js','@grpc/proto-loader'].map(p => p + '@' + require('./node_modules/' + p + '/package.json').version).join(' ')")" \
- && npm prune --omit=dev \
- && npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund $GRPC \
- && rm -rf build/Release/obj.target build/Release/.deps build/CMakeFiles src native
+# The release tarballs a user installs (the main package and this platform's prebuilt package).
+RUN npm run pack:release -- --out /release
 
 # ---- runtime: node + libgomp (OpenMP, needed by lib_lightgbm) -----------------------------------
 FROM node:22-bookworm-slim AS runtime
@@ -42,12 +42,17 @@ ENV NODE_ENV=production \
     LGBM_PROFILE=production \
     LGBM_HOST=0.0.0.0 \
     LGBM_PORT=8000
-COPY --from=build --chown=node:node /app/package.json ./package.json
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --from=build --chown=node:node /app/bin ./bin
-# The addon with lib_lightgbm beside it (found through its $ORIGIN run path).
-COPY --from=build --chown=node:node /app/build/Release/lightgbm_node.node /app/build/Release/lib_lightgbm.so /app/build/Release/lightgbm-library.json ./build/Release/
+# Installed as a user installs it: the two tarballs with install scripts off, plus the optional gRPC
+# peers (--grpc-port, the KServe runtime's grpc-v2 port) in the ranges the package declares.
+COPY --from=build /release /release
+COPY --from=build /app/package.json /release/source-package.json
+RUN npm init -y >/dev/null \
+ && npm install --omit=dev --ignore-scripts --no-audit --no-fund $(node -e " \
+      const r = require('/release/release.json'), p = require('/release/source-package.json').peerDependencies; \
+      console.log(['/release/' + r.main, '/release/' + r.platform, \
+        ...['@grpc/grpc-js', '@grpc/proto-loader'].map((n) => n + '@' + p[n])].join(' '))") \
+ && rm -rf /release /root/.npm \
+ && ln -s node_modules/lightgbm-node/bin bin
 COPY --chown=node:node models ./models
 # The official image's unprivileged user.
 USER node

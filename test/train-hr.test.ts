@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { saveBundle } from "../src/bundle/save.js";
+import { saveBundle } from "../src/bundle-builder/save.js";
 import type { NativeEngine } from "../src/engines/native.js";
 import { Model } from "../src/model.js";
 import { train } from "../src/train/train.js";

@@ -1,9 +1,9 @@
 /**
  * `lgbm bundle`: a bundle folder from a model trained elsewhere (a notebook's model.txt) and its raw
- * training data. All the work is createBundle's (src/bundle/from-model.ts).
+ * training data. All the work is createBundle's (src/bundle-builder/from-model.ts).
  */
 import type { Command } from "commander";
-import { createBundle } from "../bundle/from-model.js";
+import { createBundle } from "../bundle-builder/from-model.js";
 
 interface BundleCommandOptions {
   model: string;

@@ -4,7 +4,7 @@
  */
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { saveBundle } from "../bundle/save.js";
+import { saveBundle } from "../bundle-builder/save.js";
 import { parseParamArgs } from "../train/params.js";
 import { type TrainProgress, train } from "../train/train.js";
 

@@ -15,11 +15,12 @@
  * feature that matches none of these is an error naming it; so is a one-hot group whose columns are not
  * next to each other (a field's columns are contiguous in the bundle layout, see spec.ts).
  */
+
+import type { CategoryFeature, FieldSpec } from "../bundle/spec.js";
+import { finiteRange } from "../bundle/stats.js";
 import { cellReader, readNumber } from "../csv/cell.js";
 import { ValidationError, type ValidationIssue } from "../errors.js";
 import { compareCodePoints, inferField, type Table } from "../train/table.js";
-import type { CategoryFeature, FieldSpec } from "./spec.js";
-import { finiteRange } from "./stats.js";
 
 export interface InferFieldsOptions {
   /** The target column (never a feature). */

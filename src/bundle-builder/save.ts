@@ -1,9 +1,9 @@
 /** Writes a bundle folder: `model.txt` (LightGBM's text format) and `spec.json`. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stringifySpec } from "../bundle/spec.js";
 import { NativeEngine } from "../engines/native.js";
 import type { Model } from "../model.js";
-import { stringifySpec } from "./spec.js";
 
 export function saveBundle(model: Model, dir: string): void {
   const engine = model.engine;

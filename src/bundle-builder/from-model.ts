@@ -8,6 +8,18 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import type { ColumnarInput } from "../bundle/encoder.js";
+import { pandasCategoricals } from "../bundle/pandas.js";
+import type { InputRecord } from "../bundle/schema.js";
+import {
+  type FieldSpec,
+  SPEC_VERSION,
+  type Spec,
+  type Stats,
+  stringifySpec,
+  taskOf,
+} from "../bundle/spec.js";
+import { categoryStats, heldOutMetrics, numericStats, predictionStats } from "../bundle/stats.js";
 import { cellReader } from "../csv/cell.js";
 import { createEngine, type EngineChoice } from "../engines/create.js";
 import { ValidationError } from "../errors.js";
@@ -21,12 +33,7 @@ import {
   readCsvTable,
   type Table,
 } from "../train/table.js";
-import type { ColumnarInput } from "./encoder.js";
 import { inferFieldsFromModel, textFeatures } from "./infer-fields.js";
-import { pandasCategoricals } from "./pandas.js";
-import type { InputRecord } from "./schema.js";
-import { type FieldSpec, SPEC_VERSION, type Spec, type Stats, stringifySpec, taskOf } from "./spec.js";
-import { categoryStats, heldOutMetrics, numericStats, predictionStats } from "./stats.js";
 
 type Data = string | readonly InputRecord[] | ColumnarInput;
 

@@ -33,6 +33,7 @@
 import { endianness } from "node:os";
 import { adjustThreshold, K_ZERO_THRESHOLD } from "../../model-text/layout.js";
 import { type ParsedModel, type ParsedTree, parseModel } from "../../model-text/parse.js";
+import { transformSpec } from "../../model-text/transform.js";
 import { AT, DT, encodeModel } from "./proto.js";
 
 export class OnnxExportError extends Error {
@@ -519,30 +520,24 @@ function utf8(s: string): Uint8Array {
 // ---------------------------------------------------------------------------------------------------
 // Objective transforms (ConvertOutput of each LightGBM objective), raw → prediction
 
-function objectiveParam(objectiveLine: string, key: string): string | undefined {
-  for (const p of objectiveLine.split(/\s+/).slice(1))
-    if (p.startsWith(`${key}:`)) return p.slice(key.length + 1);
-  return undefined;
-}
-
 function addTransform(g: Graph, model: ParsedModel, count: number): void {
   let r = "raw";
   // GBDT::Predict: random forests average over the iterations used, before the transform.
   if (model.averageOutput && count > 0) r = g.node("Div", [r, g.constant(new Float64Array([count]))]);
   const c = (v: number) => g.constant(new Float64Array([v]));
-  const sigmoid = (x: string, s: number) =>
-    // 1 / (1 + exp(-s * x)), op by op as LightGBM computes it
-    g.node("Reciprocal", [g.node("Add", [c(1), g.node("Exp", [g.node("Mul", [c(-s), x])])])], ["prediction"]);
-  const words = model.objectiveLine.trim().split(/\s+/);
-  switch (model.objective) {
-    case "binary":
-    case "multiclassova":
-      sigmoid(r, Number(objectiveParam(model.objectiveLine, "sigmoid") ?? "1"));
+  // The model-text layer says what each objective's ConvertOutput does; here it becomes ONNX ops.
+  const spec = transformSpec(model.objectiveLine);
+  switch (spec.kind) {
+    case "sigmoid":
+    case "sigmoidPerClass":
+      // 1 / (1 + exp(-s * x)), op by op as LightGBM computes it (per class: elementwise already)
+      g.node(
+        "Reciprocal",
+        [g.node("Add", [c(1), g.node("Exp", [g.node("Mul", [c(-spec.sigmoid), r])])])],
+        ["prediction"],
+      );
       return;
-    case "cross_entropy":
-      sigmoid(r, 1);
-      return;
-    case "multiclass": {
+    case "softmax": {
       const axes = g.constant(new BigInt64Array([1n]));
       const max = g.node("ReduceMax", [r, axes], undefined, [intAttr("keepdims", 1)]);
       const e = g.node("Exp", [g.node("Sub", [r, max])]);
@@ -550,29 +545,19 @@ function addTransform(g: Graph, model: ParsedModel, count: number): void {
       g.node("Div", [e, sum], ["prediction"]);
       return;
     }
-    case "cross_entropy_lambda":
+    case "log1pExp":
       // log1p(exp(x)); ONNX has no log1p (and onnxruntime no double Softplus): log(1 + exp(x))
       g.node("Log", [g.node("Add", [c(1), g.node("Exp", [r])])], ["prediction"]);
       return;
-    case "poisson":
-    case "gamma":
-    case "tweedie":
+    case "exp":
       g.node("Exp", [r], ["prediction"]);
       return;
-    case "regression":
-    case "regression_l1":
-    case "quantile":
-    case "huber":
-    case "fair":
-    case "mape":
-      if (words.includes("sqrt")) {
-        g.node("Mul", [g.node("Mul", [g.node("Sign", [r]), r]), r], ["prediction"]);
-        return;
-      }
+    case "signSquare":
+      g.node("Mul", [g.node("Mul", [g.node("Sign", [r]), r]), r], ["prediction"]);
+      return;
+    case "identity":
       g.node("Identity", [r], ["prediction"]);
       return;
-    default:
-      g.node("Identity", [r], ["prediction"]);
   }
 }
 

@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { Model } from "../src/model.js";
 import { launchChromium, watchPage } from "./helpers/browser.js";
 import { hasChromium } from "./helpers/chromium.js";
+import { NORMAL_TOLERANCE } from "./helpers/libm.js";
 import { HR_RECORD } from "./helpers/records.js";
 
 const run = promisify(execFile);

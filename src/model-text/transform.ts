@@ -2,7 +2,14 @@
  * Output transforms: the ConvertOutput of each LightGBM objective (src/objective/*.hpp), chosen from
  * the objective line of the model the way ObjectiveFunction::CreateObjectiveFunction does it.
  * Each transform works in place on `k` values at `out[off..off+k)`.
+ *
+ * exp and log1p are glibc's (libm/), not the runtime's Math: LightGBM calls the C library, and V8's
+ * Math.exp differs from glibc's in about 6% of inputs by one ulp, so Math would make the js and wasm
+ * engines (and the browser) differ from LightGBM and from the native engine.
  */
+
+import { exp } from "./libm/exp.js";
+import { log1p } from "./libm/log1p.js";
 
 export type Transform = (out: Float64Array, off: number, k: number) => void;
 
@@ -66,21 +73,21 @@ export function transformFor(objectiveLine: string): Transform | null {
   switch (kind) {
     case "sigmoid":
       return (out, off) => {
-        out[off] = 1 / (1 + Math.exp(neg * out[off]));
+        out[off] = 1 / (1 + exp(neg * out[off]));
       };
     case "sigmoidPerClass":
       return (out, off, k) => {
-        for (let i = 0; i < k; i++) out[off + i] = 1 / (1 + Math.exp(neg * out[off + i]));
+        for (let i = 0; i < k; i++) out[off + i] = 1 / (1 + exp(neg * out[off + i]));
       };
     case "softmax":
       return softmax;
     case "log1pExp":
       return (out, off) => {
-        out[off] = Math.log1p(Math.exp(out[off]));
+        out[off] = log1p(exp(out[off]));
       };
     case "exp":
       return (out, off) => {
-        out[off] = Math.exp(out[off]);
+        out[off] = exp(out[off]);
       };
     case "signSquare":
       return (out, off) => {
@@ -103,7 +110,7 @@ function softmax(out: Float64Array, off: number, k: number): void {
   }
   let wsum = 0;
   for (let i = 0; i < k; i++) {
-    const e = Math.exp(out[off + i] - wmax);
+    const e = exp(out[off + i] - wmax);
     out[off + i] = e;
     wsum += e;
   }

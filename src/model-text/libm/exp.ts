@@ -1,0 +1,226 @@
+/**
+ * exp(x) exactly as glibc 2.28+ computes it on x86-64 CPUs with FMA and AVX2 (`__exp_fma`, the variant
+ * glibc's ifunc picks there; glibc 2.36 here): the same bits for every double, in every JavaScript runtime.
+ *
+ * The algorithm and its table are Arm's (optimized-routines, math/exp.c and exp_data.c, MIT OR
+ * Apache-2.0 WITH LLVM-exception; glibc's sysdeps/ieee754/dbl-64/e_exp.c): exp(x) = 2^(k/N) * exp(r)
+ * with N = 128, x = k ln2/N + r, 2^(k/N) from a table and exp(r) from a degree-5 polynomial. glibc's
+ * FMA build lets the compiler fuse multiply-adds; every operation below is the one in that build's
+ * machine code (gdb `disassemble __ieee754_exp_fma`), fused ones through the exact fma of fma.ts.
+ * The constants and the table are read from this machine's libm.so.6 (`x/270gx &__exp_data`).
+ */
+
+import { fromWords, highWord, pow2 } from "./bits.js";
+import { fma } from "./fma.js";
+
+const INV_LN2_N = fromWords(0x40671547, 0x652b82fe); // N/ln2
+const NEG_LN2_HI_N = fromWords(0xbf762e42, 0xfefa0000); // -ln2/N, high part
+const NEG_LN2_LO_N = fromWords(0xbd0cf79a, 0xbc9e3b3a); // -ln2/N, low part
+const C2 = fromWords(0x3fdfffff, 0xfffffdbd);
+const C3 = fromWords(0x3fc55555, 0x5555543c);
+const C4 = fromWords(0x3fa55555, 0xcf172b91);
+const C5 = fromWords(0x3f811111, 0x67a4d017);
+const SHIFT = fromWords(0x43380000, 0); // 0x1.8p52: adding it rounds to an integer
+const P1009 = pow2(1009);
+const PM1022 = pow2(-1022);
+
+/**
+ * __exp_data.tab: for j in [0, 128), the bits of T[j] (2^(j/N) ~= H[j] * (1 + T[j])) and of H[j] minus
+ * j << 45 (so that adding k << 45 for k = 128m + j gives the bits of 2^m * H[j]), two words each.
+ */
+// biome-ignore format: the table, one j a row
+const TAB = [
+  0x00000000, 0x00000000, 0x3ff00000, 0x00000000,
+  0x3c9b3b4f, 0x1a88bf6e, 0x3feff63d, 0xa9fb3335,
+  0xbc716013, 0x9cd8dc5d, 0x3fefec9a, 0x3e778061,
+  0xbc905e7a, 0x108766d1, 0x3fefe315, 0xe86e7f85,
+  0x3c8cd252, 0x3567f613, 0x3fefd9b0, 0xd3158574,
+  0xbc8bce80, 0x23f98efa, 0x3fefd06b, 0x29ddf6de,
+  0x3c60f74e, 0x61e6c861, 0x3fefc745, 0x18759bc8,
+  0x3c90a3e4, 0x5b33d399, 0x3fefbe3e, 0xcac6f383,
+  0x3c979aa6, 0x5d837b6d, 0x3fefb558, 0x6cf9890f,
+  0x3c8eb51a, 0x92fdeffc, 0x3fefac92, 0x2b7247f7,
+  0x3c3ebe3d, 0x702f9cd1, 0x3fefa3ec, 0x32d3d1a2,
+  0xbc6a0334, 0x89906e0b, 0x3fef9b66, 0xaffed31b,
+  0xbc955652, 0x2a2fbd0e, 0x3fef9301, 0xd0125b51,
+  0xbc5080ef, 0x8c4eea55, 0x3fef8abd, 0xc06c31cc,
+  0xbc91c923, 0xb9d5f416, 0x3fef829a, 0xaea92de0,
+  0x3c80d3e3, 0xe95c55af, 0x3fef7a98, 0xc8a58e51,
+  0xbc801b15, 0xeaa59348, 0x3fef72b8, 0x3c7d517b,
+  0xbc8f1ff0, 0x55de323d, 0x3fef6af9, 0x388c8dea,
+  0x3c8b898c, 0x3f1353bf, 0x3fef635b, 0xeb6fcb75,
+  0xbc96d99c, 0x7611eb26, 0x3fef5be0, 0x84045cd4,
+  0x3c9aecf7, 0x3e3a2f60, 0x3fef5487, 0x3168b9aa,
+  0xbc8fe782, 0xcb86389d, 0x3fef4d50, 0x22fcd91d,
+  0x3c8a6f41, 0x44a6c38d, 0x3fef463b, 0x88628cd6,
+  0x3c807a05, 0xb0e4047d, 0x3fef3f49, 0x917ddc96,
+  0x3c968efd, 0xe3a8a894, 0x3fef387a, 0x6e756238,
+  0x3c875e18, 0xf274487d, 0x3fef31ce, 0x4fb2a63f,
+  0x3c80472b, 0x981fe7f2, 0x3fef2b45, 0x65e27cdd,
+  0xbc96b87b, 0x3f71085e, 0x3fef24df, 0xe1f56381,
+  0x3c82f7e1, 0x6d09ab31, 0x3fef1e9d, 0xf51fdee1,
+  0xbc3d219b, 0x1a6fbffa, 0x3fef187f, 0xd0dad990,
+  0x3c8b3782, 0x720c0ab4, 0x3fef1285, 0xa6e4030b,
+  0x3c6e1492, 0x89cecb8f, 0x3fef0caf, 0xa93e2f56,
+  0x3c834d75, 0x4db0abb6, 0x3fef06fe, 0x0a31b715,
+  0x3c864201, 0xe2ac744c, 0x3fef0170, 0xfc4cd831,
+  0x3c8fdd39, 0x5dd3f84a, 0x3feefc08, 0xb26416ff,
+  0xbc86a380, 0x3b8e5b04, 0x3feef6c5, 0x5f929ff1,
+  0xbc924aed, 0xcc4b5068, 0x3feef1a7, 0x373aa9cb,
+  0xbc9907f8, 0x1b512d8e, 0x3feeecae, 0x6d05d866,
+  0xbc71d1e8, 0x3e9436d2, 0x3feee7db, 0x34e59ff7,
+  0xbc991919, 0xb3ce1b15, 0x3feee32d, 0xc313a8e5,
+  0x3c859f48, 0xa72a4c6d, 0x3feedea6, 0x4c123422,
+  0xbc931260, 0x7a28698a, 0x3feeda45, 0x04ac801c,
+  0xbc58a78f, 0x4817895b, 0x3feed60a, 0x21f72e2a,
+  0xbc7c2c9b, 0x67499a1b, 0x3feed1f5, 0xd950a897,
+  0x3c4363ed, 0x60c2ac11, 0x3feece08, 0x6061892d,
+  0x3c966609, 0x3b0664ef, 0x3feeca41, 0xed1d0057,
+  0x3c6ecce1, 0xdaa10379, 0x3feec6a2, 0xb5c13cd0,
+  0x3c93ff8e, 0x3f0f1230, 0x3feec32a, 0xf0d7d3de,
+  0x3c7690ce, 0xbb7aafb0, 0x3feebfda, 0xd5362a27,
+  0x3c931dbd, 0xeb54e077, 0x3feebcb2, 0x99fddd0d,
+  0xbc8f9434, 0x0071a38e, 0x3feeb9b2, 0x769d2ca7,
+  0xbc87decc, 0xdc93a349, 0x3feeb6da, 0xa2cf6642,
+  0xbc78dec6, 0xbd0f385f, 0x3feeb42b, 0x569d4f82,
+  0xbc861246, 0xec7b5cf6, 0x3feeb1a4, 0xca5d920f,
+  0x3c933505, 0x18fdd78e, 0x3feeaf47, 0x36b527da,
+  0x3c7b98b7, 0x2f8a9b05, 0x3feead12, 0xd497c7fd,
+  0x3c9063e1, 0xe21c5409, 0x3feeab07, 0xdd485429,
+  0x3c34c785, 0x5019c6ea, 0x3feea926, 0x8a5946b7,
+  0x3c9432e6, 0x2b64c035, 0x3feea76f, 0x15ad2148,
+  0xbc8ce44a, 0x6199769f, 0x3feea5e1, 0xb976dc09,
+  0xbc8c33c5, 0x3bef4da8, 0x3feea47e, 0xb03a5585,
+  0xbc845378, 0x892be9ae, 0x3feea346, 0x34ccc320,
+  0xbc93cedd, 0x78565858, 0x3feea238, 0x82552225,
+  0x3c5710aa, 0x807e1964, 0x3feea155, 0xd44ca973,
+  0xbc93b3ef, 0xbf5e2228, 0x3feea09e, 0x667f3bcd,
+  0xbc6a12ad, 0x8734b982, 0x3feea012, 0x750bdabf,
+  0xbc6367ef, 0xb86da9ee, 0x3fee9fb2, 0x3c651a2f,
+  0xbc80dc3d, 0x54e08851, 0x3fee9f7d, 0xf9519484,
+  0xbc781f64, 0x7e5a3ecf, 0x3fee9f75, 0xe8ec5f74,
+  0xbc86ee4a, 0xc08b7db0, 0x3fee9f9a, 0x48a58174,
+  0xbc861932, 0x1e55e68a, 0x3fee9feb, 0x564267c9,
+  0x3c909ccb, 0x5e09d4d3, 0x3feea069, 0x4fde5d3f,
+  0xbc7b32dc, 0xb94da51d, 0x3feea114, 0x73eb0187,
+  0x3c94ecfd, 0x5467c06b, 0x3feea1ed, 0x0130c132,
+  0x3c65ebe1, 0xabd66c55, 0x3feea2f3, 0x36cf4e62,
+  0xbc88a1c5, 0x2fb3cf42, 0x3feea427, 0x543e1a12,
+  0xbc9369b6, 0xf13b3734, 0x3feea589, 0x994cce13,
+  0xbc805e84, 0x3a19ff1e, 0x3feea71a, 0x4623c7ad,
+  0xbc94d450, 0xd872576e, 0x3feea8d9, 0x9b4492ed,
+  0x3c90ad67, 0x5b0e8a00, 0x3feeaac7, 0xd98a6699,
+  0x3c8db72f, 0xc1f0eab4, 0x3feeace5, 0x422aa0db,
+  0xbc65b660, 0x9cc5e7ff, 0x3feeaf32, 0x16b5448c,
+  0x3c7bf683, 0x59f35f44, 0x3feeb1ae, 0x99157736,
+  0xbc93091f, 0xa71e3d83, 0x3feeb45b, 0x0b91ffc6,
+  0xbc5da9b8, 0x8b6c1e29, 0x3feeb737, 0xb0cdc5e5,
+  0xbc6c23f9, 0x7c90b959, 0x3feeba44, 0xcbc8520f,
+  0xbc924343, 0x22f4f9aa, 0x3feebd82, 0x9fde4e50,
+  0xbc85ca6c, 0xd7668e4b, 0x3feec0f1, 0x70ca07ba,
+  0x3c71affc, 0x2b91ce27, 0x3feec491, 0x82a3f090,
+  0x3c6dd235, 0xe10a73bb, 0x3feec863, 0x19e32323,
+  0xbc87c504, 0x22622263, 0x3feecc66, 0x7b5de565,
+  0x3c8b1c86, 0xe3e231d5, 0x3feed09b, 0xec4a2d33,
+  0xbc91bbd1, 0xd3bcbb15, 0x3feed503, 0xb23e255d,
+  0x3c90cc31, 0x9cee31d2, 0x3feed99e, 0x1330b358,
+  0x3c846984, 0x6e735ab3, 0x3feede6b, 0x5579fdbf,
+  0xbc82dfcd, 0x978e9db4, 0x3feee36b, 0xbfd3f37a,
+  0x3c8c1a77, 0x92cb3387, 0x3feee89f, 0x995ad3ad,
+  0xbc907b8f, 0x4ad1d9fa, 0x3feeee07, 0x298db666,
+  0xbc55c3d9, 0x56dcaeba, 0x3feef3a2, 0xb84f15fb,
+  0xbc90a40e, 0x3da6f640, 0x3feef972, 0x8de5593a,
+  0xbc68d6f4, 0x38ad9334, 0x3feeff76, 0xf2fb5e47,
+  0xbc91eee2, 0x6b588a35, 0x3fef05b0, 0x30a1064a,
+  0x3c74ffd7, 0x0a5fddcd, 0x3fef0c1e, 0x904bc1d2,
+  0xbc91bdfb, 0xfa9298ac, 0x3fef12c2, 0x5bd71e09,
+  0x3c736eae, 0x30af0cb3, 0x3fef199b, 0xdd85529c,
+  0x3c8ee332, 0x5c9ffd94, 0x3fef20ab, 0x5fffd07a,
+  0x3c84e08f, 0xd10959ac, 0x3fef27f1, 0x2e57d14b,
+  0x3c63cdaf, 0x384e1a67, 0x3fef2f6d, 0x9406e7b5,
+  0x3c676b2c, 0x6c921968, 0x3fef3720, 0xdcef9069,
+  0xbc808a18, 0x83ccb5d2, 0x3fef3f0b, 0x555dc3fa,
+  0xbc8fad5d, 0x3ffffa6f, 0x3fef472d, 0x4a07897c,
+  0xbc900dae, 0x3875a949, 0x3fef4f87, 0x080d89f2,
+  0x3c74a385, 0xa63d07a7, 0x3fef5818, 0xdcfba487,
+  0xbc82919e, 0x2040220f, 0x3fef60e3, 0x16c98398,
+  0x3c8e5a50, 0xd5c192ac, 0x3fef69e6, 0x03db3285,
+  0x3c843a59, 0xac016b4b, 0x3fef7321, 0xf301b460,
+  0xbc82d521, 0x07b43e1f, 0x3fef7c97, 0x337b9b5f,
+  0xbc892ab9, 0x3b470dc9, 0x3fef8646, 0x14f5a129,
+  0x3c74b604, 0x603a88d3, 0x3fef902e, 0xe78b3ff6,
+  0x3c83c5ec, 0x519d7271, 0x3fef9a51, 0xfbc74c83,
+  0xbc8ff712, 0x8fd391f0, 0x3fefa4af, 0xa2a490da,
+  0xbc8dae98, 0xe223747d, 0x3fefaf48, 0x2d8e67f1,
+  0x3c8ec3bc, 0x41aa2008, 0x3fefba1b, 0xee615a27,
+  0x3c842b94, 0xc3a9eb32, 0x3fefc52b, 0x376bba97,
+  0x3c8a64a9, 0x31d185ee, 0x3fefd076, 0x5b6e4540,
+  0xbc8e37ba, 0xe43be3ed, 0x3fefdbfd, 0xad9cbe14,
+  0x3c77893b, 0x4d91cd9d, 0x3fefe7c1, 0x819e90d8,
+  0x3c5305c1, 0x4160cc89, 0x3feff3c2, 0x2b8f71f1,
+];
+
+/** T[j] */
+const TAIL = new Float64Array(128);
+/** H[j] = 2^(j/N) rounded (the scale for k = j) */
+const SCALE = new Float64Array(128);
+/** 2^m for m in [-1022, 1023] at POW2[m + 1022] */
+const POW2 = new Float64Array(2046);
+for (let j = 0; j < 128; j++) {
+  TAIL[j] = fromWords(TAB[4 * j], TAB[4 * j + 1]);
+  SCALE[j] = fromWords(TAB[4 * j + 2] + (j << 13), TAB[4 * j + 3]);
+}
+for (let m = -1022; m <= 1023; m++) POW2[m + 1022] = pow2(m);
+
+export function exp(x: number): number {
+  const hx = highWord(x);
+  const abstop = (hx >>> 20) & 0x7ff;
+  let large = false;
+  if ((abstop - 0x3c9) >>> 0 >= 0x408 - 0x3c9) {
+    // |x| < 2^-54 (0 included): 1 + x rounds to 1 (and is NaN-free)
+    if (abstop < 0x3c9) return 1 + x;
+    if (abstop >= 0x409) {
+      // |x| >= 1024, infinities and NaN
+      if (x === Number.NEGATIVE_INFINITY) return 0;
+      if (abstop >= 0x7ff) return 1 + x;
+      return hx < 0 ? 0 : Number.POSITIVE_INFINITY;
+    }
+    // 512 <= |x| < 1024: the scale may leave the normal range, see below
+    large = true;
+  }
+  // k = round(x N/ln2) (fused: no rounding of the product), r = x - k ln2/N
+  const kd = fma(x, INV_LN2_N, SHIFT) - SHIFT;
+  const k = kd | 0;
+  const r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, x));
+  const j = k & 127;
+  const r2 = r * r;
+  const tmp = fma(r2 * r2, fma(r, C5, C4), fma(fma(r, C3, C2), r2, TAIL[j] + r));
+  if (large) return specialCase(tmp, j, k);
+  // scale = 2^(k/N): H[j] * 2^m, exact (|x| < 512 keeps it normal)
+  const scale = SCALE[j] * POW2[(k >> 7) + 1022];
+  return fma(scale, tmp, scale);
+}
+
+/** 512 <= |x| < 1024: the result may overflow, underflow or be subnormal (glibc's specialcase). */
+function specialCase(tmp: number, j: number, k: number): number {
+  // The scale's bits: H[j]'s with m = k >> 7 added to the exponent field, which may leave its range,
+  // so it is first moved by 2^-1009 (k > 0) or 2^1022 (k < 0) and the result scaled back.
+  const hi = highWord(SCALE[j]) + ((k >> 7) << 20);
+  const lo = TAB[4 * j + 3];
+  if (k >= 0) {
+    const scale = fromWords(hi - (1009 << 20), lo);
+    return P1009 * fma(scale, tmp, scale);
+  }
+  const scale = fromWords(hi + (1022 << 20), lo);
+  const st = scale * tmp; // not fused in glibc's build: the product is used twice
+  let y = scale + st;
+  if (y < 1) {
+    // Rounds y to the precision it will have as a subnormal before scaling it (no double rounding).
+    let low = scale - y + st;
+    const high = 1 + y;
+    low = 1 - high + y + low;
+    y = high + low - 1;
+    if (y === 0) y = 0; // +0, never -0
+  }
+  return PM1022 * y;
+}

@@ -14,42 +14,48 @@
 
 import { highWord, lowWord, pow2 } from "./bits.js";
 
-const SPLITTER = 134217729; // 2^27 + 1: Veltkamp's split into two 26-bit halves
+export const SPLITTER = 134217729; // 2^27 + 1: Veltkamp's split into two 26-bit halves
 const BIG = pow2(995); // |a|, |b|, |c|, |a*b| below this: no overflow anywhere in the fast path
 const TINY = pow2(-960); // |a*b| and the result above this: the product's low part is exact
 
 export function fma(a: number, b: number, c: number): number {
   const p = a * b;
-  const ap = Math.abs(p);
-  if (ap > TINY && ap < BIG && Math.abs(a) < BIG && Math.abs(b) < BIG && Math.abs(c) < BIG) {
-    // a * b = p + pl exactly
-    let t = SPLITTER * a;
-    const ah = t - (t - a);
-    const al = a - ah;
-    t = SPLITTER * b;
-    const bh = t - (t - b);
-    const bl = b - bh;
-    const pl = ah * bh - p + ah * bl + al * bh + al * bl;
-    // c + p = th + tl exactly
-    const th = c + p;
-    let z = th - c;
-    const tl = c - (th - z) + (p - z);
-    // tl + pl = v + e exactly; a * b + c = th + v + e
-    const v = tl + pl;
-    z = v - tl;
-    const e = tl - (v - z) + (pl - z);
-    let r = th + v;
-    if (e !== 0) {
-      // th + v = r + f exactly. e is far below half an ulp of r (it is below half an ulp of v, and v is
-      // a few ulps of th at most), so r is the rounding of th + v + e unless th + v sits exactly halfway
-      // between r and its neighbour r + 2f; then e decides.
-      z = r - th;
-      const f = th - (r - z) + (v - z);
-      if (f !== 0 && f > 0 === e > 0 && r + 2 * f - r === 2 * f) r += 2 * f;
-    }
-    if (Math.abs(r) > TINY) return r;
-  }
-  return fmaExact(a, b, c);
+  // a * b = p + pl exactly
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  const r = fusedSum(c, p, ah * bh - p + ah * bl + al * bh + al * bl);
+  // The steps are exact while nothing overflows or underflows: otherwise the exact path.
+  const big = Math.max(Math.abs(a), Math.abs(b), Math.abs(c), Math.abs(p));
+  const small = Math.min(Math.abs(p), Math.abs(r));
+  return big < BIG && small > TINY ? r : fmaExact(a, b, c);
+}
+
+/**
+ * c + p + pl rounded once, where p + pl is an exact product (p its rounding): the sum part of fma, also
+ * used by exp.ts with products it splits itself. Exact while nothing overflows or underflows.
+ */
+export function fusedSum(c: number, p: number, pl: number): number {
+  // c + p = th + tl exactly (Knuth's TwoSum)
+  const th = c + p;
+  let z = th - c;
+  const tl = c - (th - z) + (p - z);
+  // tl + pl = v + e exactly; the sum is th + v + e
+  const v = tl + pl;
+  z = v - tl;
+  const e = tl - (v - z) + (pl - z);
+  const r = th + v;
+  // th + v = r + f exactly. e is far below half an ulp of r (it is below half an ulp of v, and v is a
+  // few ulps of th at most), so r is the rounding of th + v + e unless th + v sits exactly halfway
+  // between r and its neighbour r + 2f; then e decides. The rarely true test comes first: the others
+  // are data-dependent coin flips a branch predictor would miss.
+  z = r - th;
+  const f = th - (r - z) + (v - z);
+  if (r + 2 * f - r === 2 * f && f !== 0 && e !== 0 && f > 0 === e > 0) return r + 2 * f;
+  return r;
 }
 
 /** The exact path: specials by IEEE 754's rules, finite values as integers times powers of two. */

@@ -276,6 +276,29 @@ describe("docs and operations", () => {
     expect(m.text).toContain("nodejs_eventloop_lag_seconds");
   });
 
+  it("serves on the wasm engine (--engine wasm, no addon needed) the native engine's answers, bit for bit", async () => {
+    const wasm = await start(HR, { engine: "wasm" });
+    try {
+      const records = [
+        CLASSIC,
+        { ...CLASSIC, salary: "high", satisfaction_level: 0.91 },
+        { ...CLASSIC, sales: "IT" },
+      ];
+      const a = await post(wasm.url, "/predict/batch", records);
+      const b = await post(srv.url, "/predict/batch", records);
+      expect(a.status).toBe(200);
+      expect(a.body).toEqual(b.body);
+      expect((await get(wasm.url, "/metrics")).text).toMatch(
+        /lgbm_model_info\{model="hr",version="1",engine="wasm"/,
+      );
+    } finally {
+      await wasm.close();
+    }
+    await expect(start(HR, { engine: "onnx" })).rejects.toThrow(
+      "engine must be auto, native, wasm or js, got onnx",
+    );
+  });
+
   it("counts every response once per method, route and status, with its latency; unknown paths as unmatched", async () => {
     const s = await start(HR);
     try {

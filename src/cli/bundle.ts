@@ -13,7 +13,7 @@ interface BundleCommandOptions {
   eval?: string;
   unknown?: string;
   classes?: string;
-  engine: "auto" | "native" | "js";
+  engine: "auto" | "native" | "wasm" | "js";
 }
 
 export function register(program: Command): void {
@@ -38,7 +38,7 @@ export function register(program: Command): void {
       "--classes <labels>",
       "comma-separated class labels in the model's class order (LGBMClassifier.classes_)",
     )
-    .option("-e, --engine <engine>", "auto | native | js (for the reference predictions)", "auto")
+    .option("-e, --engine <engine>", "auto | native | wasm | js (for the reference predictions)", "auto")
     .action(async (opts: BundleCommandOptions) => {
       if (opts.unknown !== undefined && opts.unknown !== "error" && opts.unknown !== "ignore")
         throw new RangeError(`--unknown must be error or ignore, got ${JSON.stringify(opts.unknown)}`);

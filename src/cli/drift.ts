@@ -23,7 +23,7 @@ interface DriftFlags {
   drift?: string;
   minCount?: string;
   predict: boolean;
-  engine: "auto" | "native" | "js";
+  engine: "auto" | "native" | "wasm" | "js";
   failOn?: string;
 }
 
@@ -77,7 +77,7 @@ export function register(program: Command): void {
     .option("--drift <psi>", "PSI at or above which a field is flagged drift", "0.25")
     .option("--min-count <n>", "fewer live values than this never flag", "100")
     .option("--no-predict", "do not predict rows that have no logged output")
-    .option("-e, --engine <engine>", "auto | native | js (for rows without a logged output)", "auto")
+    .option("-e, --engine <engine>", "auto | native | wasm | js (for rows without a logged output)", "auto")
     .option("--fail-on <flag>", "exit with code 3 when any field is flagged at least this (warn | drift)")
     .action(async (opts: DriftFlags) => {
       if (!opts.bundle || opts.log.length === 0)

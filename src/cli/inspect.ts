@@ -8,9 +8,9 @@ export function register(program: Command): void {
     .command("inspect")
     .description("Show a model's metadata")
     .requiredOption("-m, --model <path>", "model.txt or bundle folder")
-    .option("-e, --engine <engine>", "auto | native | js", "auto")
+    .option("-e, --engine <engine>", "auto | native | wasm | js", "auto")
     .option("--json", "print JSON")
-    .action(async (opts: { model: string; engine: "auto" | "native" | "js"; json?: boolean }) => {
+    .action(async (opts: { model: string; engine: "auto" | "native" | "wasm" | "js"; json?: boolean }) => {
       const model = await Model.load(opts.model, { engine: opts.engine });
       try {
         const report = { ...model.info, engine: model.engine.name, lightgbm: libraryVersion() };

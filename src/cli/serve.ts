@@ -23,7 +23,7 @@ export function register(program: Command): void {
     )
     .option("-w, --workers <n>", "server processes sharing the port (LGBM_WORKERS; default 1)")
     .option("--profile <name>", "development | test | acceptance | production (LGBM_PROFILE)")
-    .option("-e, --engine <engine>", "auto | native | js (LGBM_ENGINE)")
+    .option("-e, --engine <engine>", "auto | native | wasm | js (LGBM_ENGINE)")
     .option("--log-level <level>", "trace | debug | info | warn | error | fatal | silent (LGBM_LOG_LEVEL)")
     .option("--log-format <format>", "json | pretty (LGBM_LOG_FORMAT)")
     .option("--log-file <file>", "also append the server log as JSON lines to this file (LGBM_LOG_FILE)")

@@ -15,7 +15,7 @@ export interface AnalyzeOptions extends ReadOptions {
   thresholds?: Partial<Thresholds>;
   /** Predict rows that have no logged output with the bundle's model (default true). */
   predict?: boolean;
-  engine?: "auto" | "native" | "js";
+  engine?: "auto" | "native" | "wasm" | "js";
 }
 
 export interface FileDriftReport extends DriftReport {

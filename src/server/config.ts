@@ -18,7 +18,7 @@ export interface ServerConfig {
   /** The Open Inference Protocol over gRPC on this port; 0: off (KServe's convention is 8081, Triton's 8001). */
   grpcPort: number;
   workers: number;
-  engine: "auto" | "native" | "js";
+  engine: "auto" | "native" | "wasm" | "js";
   logLevel: LevelWithSilent;
   logFormat: "json" | "pretty";
   /** Also append the server log (JSON lines) to this file. */
@@ -247,8 +247,8 @@ export function resolveConfig(
   if (logFormat !== "json" && logFormat !== "pretty")
     throw new ConfigError(`log format must be json or pretty, got ${logFormat}`);
   const engine = flags.engine ?? env.LGBM_ENGINE ?? "auto";
-  if (engine !== "auto" && engine !== "native" && engine !== "js") {
-    throw new ConfigError(`engine must be auto, native or js, got ${engine}`);
+  if (engine !== "auto" && engine !== "native" && engine !== "wasm" && engine !== "js") {
+    throw new ConfigError(`engine must be auto, native, wasm or js, got ${engine}`);
   }
 
   const absentFields = flags.absentFields ?? (env.LGBM_ABSENT_FIELDS || undefined);

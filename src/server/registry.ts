@@ -58,7 +58,7 @@ export interface Prepared {
 }
 
 export interface RepositoryOptions {
-  engine: "auto" | "native" | "js";
+  engine: "auto" | "native" | "wasm" | "js";
   numThreads: number;
   /** Fields absent from a record (undefined: the model's default; see ServerConfig). */
   absentFields?: "error" | "missing";

@@ -9,7 +9,7 @@
 //   capi-1t / -2t          LightGBM's C API called from C++ (build/Release/direct_bench)
 //   gcc-O2                 the model as if/else C code compiled with gcc -O2 (bench/gcc-baseline)
 // Before timing, every contender's outputs are checked against LightGBM's (native and gcc bit-identical
-// raw and normal; wasm and js raw bit-identical; onnx within 1e-9). Timing alternates rounds: every round
+// raw and normal, and so are wasm and js; onnx within 1e-9). Timing alternates rounds: every round
 // times every contender once, in a rotating order, so that all of them share the machine's slow and fast
 // seconds; a cell reports the best round (noise only ever adds time) and the median. Then: load time and
 // memory per model (fresh processes), and callgrind instructions per row (single row, 10,000-row batch).

@@ -186,9 +186,6 @@ export async function checkAgreement(contenders, data, nrow) {
     if (name === "onnx") {
       rule = `raw within ${ONNX_RAW_TOL}`;
       pass = raw.maxAbs <= ONNX_RAW_TOL && normal.maxAbs <= ONNX_RAW_TOL;
-    } else if (name === "wasm" || name === "js") {
-      rule = "raw bit-identical (normal: the runtime's Math)";
-      pass = raw.identical === 1 && normal.maxRel <= 1e-15;
     } else {
       rule = "raw and normal bit-identical";
       pass = raw.identical === 1 && normal.identical === 1;

@@ -19,6 +19,7 @@ import { typicalRecord } from "../src/bundle/typical.js";
 import { NativeEngine } from "../src/engines/native.js";
 import { Model } from "../src/model.js";
 import type { ModelCard } from "../src/server/page/card.js";
+import { percent } from "../src/server/page/format.js";
 import type { RunningServer } from "../src/server/server.js";
 import { FIXTURES, get, post, ROOT, start } from "./fixtures/server/helpers.js";
 import { launchChromium, watchPage } from "./helpers/browser.js";
@@ -253,8 +254,23 @@ describe.runIf(hasChromium)("the model page in headless Chromium", () => {
       String(Number(metrics.auc.toPrecision(4))),
     );
     expect(await page.textContent(".about")).toContain(spec.training!.data.file);
-    // The typical record's prediction, as /predict answers it.
+    // What the model is: its version and sha256, each field's range or categories, its importance share.
+    const card = (await get(srv.url, "/models/hr-attrition/card")).body as ModelCard;
+    const about = await page.textContent(".about");
+    expect(about).toContain(`sha256 ${card.sha256.slice(0, 16)}`);
+    expect(about).toContain(`version ${card.version}`);
+    expect(await page.textContent('.fields tr[data-field="salary"] .range')).toBe("high, low, medium");
+    const hours = spec.fields.find((f) => f.name === "average_montly_hours");
+    expect(hours).toMatchObject({ type: "integer", range: [96, 310] });
+    expect(await page.textContent('.fields tr[data-field="average_montly_hours"] .range')).toBe("96 to 310");
+    for (const imp of card.importance ?? []) {
+      expect(await page.textContent(`.fields tr[data-field="${imp.field}"] .imp-text`), imp.field).toBe(
+        percent(imp.share),
+      );
+    }
+    // The form starts on the card's typical record, and shows /predict's answer for it.
     const record = await shownRecord(page, () => true);
+    expect(record).toEqual(card.example);
     const want = (await post(srv.url, "/predict", record)).body;
     expect(Number(await page.getAttribute(".verdict", "data-probability"))).toBe(want.probability);
     await page.screenshot({ path: join(ARTIFACTS, "model-page.png"), fullPage: true });
@@ -268,6 +284,17 @@ describe.runIf(hasChromium)("the model page in headless Chromium", () => {
     const { page, problems } = await openPage(`${srv.url}/models/hr-attrition`);
     await ready(page);
     const before = Number(await page.getAttribute(".verdict", "data-probability"));
+    const typical = await shownRecord(page, () => true);
+    // The category alone: the record differs from the typical one in salary only.
+    await page.selectOption('select[name="salary"]', typical.salary === "high" ? "low" : "high");
+    const changed = await shownRecord(page, (r) => r.salary !== typical.salary);
+    expect({ ...changed, salary: typical.salary }).toEqual(typical);
+    const alone = (await post(srv.url, "/predict", changed)).body;
+    await expect
+      .poll(async () => Number(await page.getAttribute(".verdict", "data-probability")))
+      .toBe(alone.probability);
+    expect(alone.probability).not.toBe(before);
+    // Then more changes, for the waterfall below.
     await page.selectOption('select[name="salary"]', "high");
     await page.selectOption('select[name="sales"]', "RandD");
     await page.fill('input[type="number"][name="satisfaction_level"]', "0.11");
@@ -343,6 +370,10 @@ describe.runIf(hasChromium)("the model page in headless Chromium", () => {
       for (const q of report.fields) expect(byField.get(q.name)).toMatchObject({ flag: q.flag, psi: q.psi });
       expect(
         await page.locator('.drift-card[data-field="satisfaction_level"] svg.hist .live').count(),
+      ).toBeGreaterThan(5);
+      // beside the training histogram (the reference the PSI compares with)
+      expect(
+        await page.locator('.drift-card[data-field="satisfaction_level"] svg.hist .ref').count(),
       ).toBeGreaterThan(5);
       expect(await page.textContent(".drift-summary")).toContain(`${drifted.length} live records`);
       await page.locator("#drift").screenshot({ path: join(ARTIFACTS, "model-page-drift.png") });

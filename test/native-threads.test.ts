@@ -1,5 +1,6 @@
 // LightGBM's OpenMP threads sleep while they wait (OMP_WAIT_POLICY=passive unless the user chose), and
-// bench/threads-busy.mjs (default against one thread and all cores, with a CPU burner) runs. Timings
+// bench/threads-busy.mjs (the default against its threads and LightGBM's own predictor on one thread and all
+// cores, with a CPU burner) runs. Timings
 // are never asserted here: the bench's table is in the README.
 import { execFile, spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -49,7 +50,9 @@ it("bench/threads-busy.mjs runs (quick) and prints the comparison", async () => 
     [join(ROOT, "bench/threads-busy.mjs"), "--rows", "100", "--rounds", "3"],
     { cwd: ROOT, timeout: 120_000 },
   );
-  expect(stdout).toMatch(/\| host \| rows \| default \| 1 thread \|/);
+  expect(stdout).toMatch(
+    /\| host \| rows \| default \(compiled, 1 thread\) \| compiled, \d threads \| LightGBM 1 thread \| LightGBM \d threads \(passive wait\) \|/,
+  );
   expect(stdout).toMatch(/\| busy \(\d burners?\) \| 100 \|/);
   expect(stdout).toMatch(/\| no burner \| 100 \|/);
 }, 120_000);

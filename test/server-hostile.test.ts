@@ -7,7 +7,7 @@
  * are refused; no answer shows the server's paths or echoes unbounded input.
  */
 
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -194,6 +194,33 @@ describe("nesting of any depth is a short 4xx (item 3)", () => {
       expect(r.status, path).toBe(422);
       expect(JSON.stringify(r.body).length).toBeLessThan(2000);
       expect(r.body.issues[0].field).toBe("satisfaction_level");
+    }
+  });
+
+  it("a field the model ignores, nested 10,000 deep, neither fails the request nor the prediction log", async () => {
+    const file = join(tmp, "deep-predictions.jsonl");
+    const logged = await start(BUNDLE, { predictionLog: file });
+    try {
+      const extra = `"note":${deepObject(10_000)}`;
+      const one = await post(logged.url, "/predict", `{${JSON.stringify(CLASSIC).slice(1, -1)},${extra}}`);
+      expect(one.status).toBe(200);
+      const batch = await post(
+        logged.url,
+        "/predict/batch",
+        `[{${JSON.stringify(CLASSIC).slice(1, -1)},${extra}}]`,
+      );
+      expect(batch.status).toBe(200);
+      expect(batch.body.predictions[0]).toEqual(one.body);
+    } finally {
+      await logged.close();
+    }
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line.input).toEqual({ ...CLASSIC, note: "[not logged: nested too deeply]" });
     }
   });
 

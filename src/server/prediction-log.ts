@@ -26,6 +26,23 @@ export interface PredictionLogRecord {
 
 type Destination = ReturnType<typeof pino.destination>;
 
+/**
+ * The record as sent, as JSON. A field the model ignores may nest deeper than JSON.stringify's recursion
+ * allows (the record still predicts): its value is then logged as a marker, not thrown into the request.
+ */
+function inputJson(record: unknown): string {
+  try {
+    return JSON.stringify(record);
+  } catch {
+    if (record === null || typeof record !== "object") return "null";
+    const shallow: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(record)) {
+      shallow[k] = v !== null && typeof v === "object" ? "[not logged: nested too deeply]" : v;
+    }
+    return JSON.stringify(shallow);
+  }
+}
+
 export class PredictionLog {
   private dest: Destination;
   /** dest, flushed within FLUSH_MS of a write: a quiet server's last lines reach the file in time. */
@@ -83,7 +100,7 @@ export class PredictionLog {
     const head = `{"time":"${this.iso}","request_id":${JSON.stringify(meta.request_id)},"model":${JSON.stringify(meta.model)},"version":${JSON.stringify(meta.version)},"route":"${meta.route}","latency_ms":${Math.round(meta.latency_ms * 1000) / 1000}`;
     for (let i = 0; i < results.length; i++) {
       this.pending.push(
-        `${head},"row":${i},"input":${JSON.stringify(records[i] ?? null)},"output":${JSON.stringify(results[i])}}\n`,
+        `${head},"row":${i},"input":${inputJson(records[i] ?? null)},"output":${JSON.stringify(results[i])}}\n`,
       );
     }
     if (!this.scheduled) {

@@ -2,7 +2,7 @@
 // Build step after tsc: files dist/ needs that are not TypeScript, copied from dev dependencies so users
 // install none of them. ReDoc's standalone bundle (one file, with React inside) for /redoc, and Swagger
 // UI's bundle and stylesheet (swagger-ui-dist) for /docs: both pages work offline, and users install
-// neither ReDoc's React stack nor @fastify/swagger-ui with its static-file server. Source-map comments
+// neither ReDoc's React stack nor @fastify/swagger-ui with its static-file server. Source-map references
 // are dropped (the maps are not shipped); the licences go beside the files.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,12 +13,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const assets = join(root, "dist/assets");
 const require = createRequire(join(root, "package.json"));
 
-/** Copies `from` to `to`, without a trailing source-map comment (JS `//#` or CSS `/*#`). */
+/**
+ * Every comment naming a source-map file (JS `//# sourceMappingURL=x.map`, CSS `/*# ... *\/`), wherever it
+ * is: ReDoc's bundle also carries one inside the source of its embedded web worker, a string literal.
+ * Inline `data:` maps name no file and are left alone.
+ */
+const MAP_REFERENCE = /(?:\/\/|\/\*)[#@] ?sourceMappingURL=[^\s'"`\\*]+\.map(?: ?\*\/)?/g;
+
+/** Copies `from` to `to` without its source-map references (the maps are not shipped). */
 function copyWithoutMap(from, to) {
-  const text = readFileSync(from, "utf8")
-    .replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n")
-    .replace(/\n\/\*# sourceMappingURL=\S+ ?\*\/\s*$/, "\n");
-  writeFileSync(to, text);
+  writeFileSync(to, readFileSync(from, "utf8").replace(MAP_REFERENCE, ""));
 }
 
 mkdirSync(assets, { recursive: true });

@@ -42,6 +42,22 @@ export class NativeUnavailableError extends Error {
   readonly code = "ERR_NATIVE_UNAVAILABLE";
 }
 
+/**
+ * An optional peer dependency a feature needs is not installed (or does not load); the message gives the
+ * exact command to install it.
+ */
+export class OptionalDependencyError extends Error {
+  override name = "OptionalDependencyError";
+  readonly code = "ERR_OPTIONAL_DEPENDENCY";
+  /** The package that is missing, e.g. "onnxruntime-node". */
+  readonly packageName: string;
+
+  constructor(packageName: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.packageName = packageName;
+  }
+}
+
 /** The model was disposed and cannot be used any more. */
 export class DisposedError extends Error {
   override name = "DisposedError";

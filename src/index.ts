@@ -31,6 +31,7 @@ export {
   DisposedError,
   LightGBMError,
   NativeUnavailableError,
+  OptionalDependencyError,
   ValidationError,
   type ValidationIssue,
 } from "./errors.js";

@@ -2,9 +2,9 @@
 // own error is shown, every missing tool is reported at once, and the loader's errors list what was
 // tried with the fixes for the cause. Uses the real pip, the real wheel and the real addon.
 import { execFile, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
@@ -168,8 +168,8 @@ describe("the loader", () => {
   });
 
   const dist = join(root, "dist/index.js");
-  const node = (code: string, env: NodeJS.ProcessEnv = {}) =>
-    run(process.execPath, ["--input-type=module", "-e", code], {
+  const node = (code: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) =>
+    run(process.execPath, ["--input-type=module", "-e", code, ...args], {
       cwd: root,
       env: { ...process.env, ...env },
     });
@@ -191,6 +191,54 @@ describe("the loader", () => {
         addon: { source: "option", path: addon, lightgbm: "4.7.0" },
       });
       expect(got.other).toMatch(/already loaded from .*cannot be switched/);
+    },
+  );
+
+  /** The locally built addon and its library, copied to a folder of their own (not a place searched). */
+  function addonCopy(): string {
+    const dir = mkdtempSync(join(tmpdir(), "lgbm-binding-"));
+    for (const f of ["lightgbm_node.node", "lib_lightgbm.so", "lightgbm-library.json"]) {
+      copyFileSync(join(root, "build/Release", f), join(dir, f));
+    }
+    return join(dir, "lightgbm_node.node");
+  }
+  const loadWith = `
+      import { Model, loadedAddon } from ${JSON.stringify(dist)};
+      const option = process.argv[1];
+      const m = await Model.load("models/hr-attrition", option ? { nativeBinding: option } : {});
+      console.log(JSON.stringify({ engine: m.engine.name, addon: loadedAddon() }));
+    `;
+
+  it.runIf(existsSync(dist) && existsSync(addon) && process.platform === "linux")(
+    "LIGHTGBM_NODE_BINDING naming a real file loads that file (source env)",
+    async () => {
+      const copy = addonCopy();
+      try {
+        const { stdout, stderr } = await node(loadWith, { LIGHTGBM_NODE_BINDING: copy });
+        expect(JSON.parse(stdout)).toEqual({
+          engine: "native",
+          addon: { source: "env", path: copy, lightgbm: pin.version },
+        });
+        expect(stderr).not.toMatch(/LIGHTGBM_NODE_NO_NATIVE/);
+      } finally {
+        rmSync(dirname(copy), { recursive: true, force: true });
+      }
+    },
+  );
+
+  it.runIf(existsSync(dist) && existsSync(addon) && process.platform === "linux")(
+    "the nativeBinding option wins over LIGHTGBM_NODE_BINDING",
+    async () => {
+      const copy = addonCopy();
+      try {
+        const { stdout } = await node(loadWith, { LIGHTGBM_NODE_BINDING: copy }, [addon]);
+        expect(JSON.parse(stdout)).toEqual({
+          engine: "native",
+          addon: { source: "option", path: addon, lightgbm: pin.version },
+        });
+      } finally {
+        rmSync(dirname(copy), { recursive: true, force: true });
+      }
     },
   );
 

@@ -11,6 +11,7 @@
  * predictAsync).
  */
 import { createRequire } from "node:module";
+import { OptionalDependencyError } from "../../errors.js";
 
 const require = createRequire(import.meta.url);
 
@@ -56,6 +57,12 @@ interface BindingModule {
 let ort: OrtModule | undefined;
 let binding: BindingModule | null | undefined;
 
+/**
+ * How to install onnxruntime-node, for every npm version: its install script only downloads CUDA files
+ * (and fails offline, rolling back the whole install); the CPU binaries are in the package.
+ */
+export const ONNX_INSTALL = "ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@^1.30.0";
+
 export function loadOrt(): OrtModule {
   if (!ort) {
     try {
@@ -63,11 +70,12 @@ export function loadOrt(): OrtModule {
     } catch (err) {
       // An optional peer dependency: installed only by users of the onnx engine.
       const missing = (err as { code?: string }).code === "MODULE_NOT_FOUND";
-      throw new Error(
+      throw new OptionalDependencyError(
+        "onnxruntime-node",
         missing
           ? "the onnx engine needs onnxruntime-node, an optional peer dependency that is not installed: run " +
-              "`npm install onnxruntime-node@^1.30.0` (its CPU binaries are in the package; with npm older than 11.19, " +
-              "which runs its install script, set ONNXRUNTIME_NODE_INSTALL=skip to keep it from downloading CUDA files)"
+              `\`${ONNX_INSTALL}\` (the setting keeps its install script from downloading CUDA files, which ` +
+              "fails offline; the CPU binaries are in the package)"
           : `the onnx engine needs onnxruntime-node, which is installed but could not be loaded: ${(err as Error).message}`,
         { cause: err },
       );

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JsEngine } from "../src/engines/js/index.js";
 import { NativeEngine } from "../src/engines/native.js";
+import { OnnxEngine } from "../src/engines/onnx/engine.js";
+import { WasmEngine } from "../src/engines/wasm/index.js";
 import { ModelParseError } from "../src/model-text/errors.js";
 import { formatDouble, parseModel } from "../src/model-text/parse.js";
 import { writeModelText } from "../src/model-text/write.js";
@@ -154,7 +156,7 @@ describe("numbers in the canonical text", () => {
 describe("what the design refuses or keeps", () => {
   const hr = readFileSync(join(import.meta.dirname, "../models/hr-attrition/model.txt"), "utf8");
 
-  it("the issue's example (internal_weight=2>84.58 in tree 0) is a ModelParseError naming the line, on every engine", () => {
+  it("the issue's example (internal_weight=2>84.58 in tree 0) is a ModelParseError naming the line, on every engine", async () => {
     const bad = hr.replace("internal_weight=2184.58", "internal_weight=2>84.58");
     expect(bad).not.toBe(hr);
     expect(bad.length).toBe(hr.length);
@@ -162,6 +164,11 @@ describe("what the design refuses or keeps", () => {
     for (const load of [() => NativeEngine.fromString(bad), () => JsEngine.fromString(bad)]) {
       expect(load).toThrow(ModelParseError);
       expect(load).toThrow(`line ${line}: internal_weight: "2>84.58" is not a number`);
+    }
+    const message = `line ${line}: internal_weight: "2>84.58" is not a number`;
+    for (const load of [() => WasmEngine.create(bad), () => OnnxEngine.fromString(bad)]) {
+      await expect(load()).rejects.toThrow(ModelParseError);
+      await expect(load()).rejects.toThrow(message);
     }
   });
 

@@ -213,10 +213,15 @@ describe("a reload reaches every worker (item 11)", () => {
   });
 });
 
-describe("prediction logs of restarted workers (item 13)", () => {
-  it("a restarted worker keeps its file; lgbm drift reads every worker's through one pattern or the folder", async () => {
+describe("restarted workers: the same model as the others (item 11), their prediction logs (item 13)", () => {
+  it("a restarted worker serves what the others serve and keeps its log file; lgbm drift reads every worker's through one pattern or the folder", async () => {
     const online = () => logLines().filter((l) => l.msg === "worker online");
     const victim = online().at(-1);
+    const served = (await fromBoth("GET", "/models"))[0].body.models[0].sha256;
+    // The model file changes on disk without a reload: the restarted worker reads it, and then every
+    // worker reloads, so that they never serve different models.
+    cpSync(join(FIXTURES, "hr-v2", "model.txt"), join(bundle, "model.txt"));
+    const t0 = new Date().toISOString();
     process.kill(victim.workerPid, "SIGKILL");
     await until("the worker restarted", () => (online().length === 3 ? true : undefined));
     await until("two workers answer", async () => {
@@ -225,6 +230,14 @@ describe("prediction logs of restarted workers (item 13)", () => {
       return seen.size === 2 ? true : undefined;
     });
     expect(online().at(-1).worker).toBe(victim.worker);
+    await until("every worker reloaded", () =>
+      logLines().some((l) => l.time >= t0 && l.role === "primary" && l.msg === "reloaded on every worker")
+        ? true
+        : undefined,
+    );
+    const hashes = new Set((await fromBoth("GET", "/models")).map((a) => a.body.models[0].sha256));
+    expect(hashes.size).toBe(1);
+    expect(hashes.has(served)).toBe(false);
     await fromBoth("POST", "/predict", CLASSIC, 10);
     await new Promise((r) => setTimeout(r, 1000)); // every line on disk (flushed within a second)
     const files = readdirSync(logDir).sort();

@@ -7,7 +7,9 @@
  * - Loads and unloads (the repository extension from any worker, SIGHUP to the primary or a worker) run
  *   on every worker: each loads the new files first, and they are installed only where every worker
  *   loaded them, so the workers never serve different models (cluster-worker.ts has the worker's side).
- *   A worker started later reads the files itself, and does not serve a model unloaded before it started.
+ *   A worker started later reads the files itself, and does not serve a model unloaded before it started;
+ *   once a restarted worker serves, every worker reloads from the files, so that a file changed on disk
+ *   without a reload cannot leave the restarted worker on a different model than the others.
  * - GET /metrics on any worker answers for the whole server: prom-client's AggregatorRegistry collects
  *   every worker's registry (counters and histograms summed, gauges as each declares), plus the
  *   primary's own (lgbm_cluster_workers, lgbm_cluster_worker_restarts_total).
@@ -52,6 +54,8 @@ export async function runPrimary(config: ServerConfig): Promise<void> {
   });
   const aggregator = new AggregatorRegistry();
 
+  /** Workers forked after one died: when serving, the others reload so that all read the same files. */
+  const restarted = new Set<number>();
   const fork = (slot: number): Worker => {
     const w = cluster.fork({
       LGBM_WORKER_SLOT: String(slot),
@@ -84,7 +88,7 @@ export async function runPrimary(config: ServerConfig): Promise<void> {
     );
     restarts.inc();
     setTimeout(() => {
-      if (!stopping) fork(slot);
+      if (!stopping) restarted.add(fork(slot).id);
     }, delay);
   });
   cluster.on("online", (w) => logger.info({ worker: slotOf(w), workerPid: w.process.pid }, "worker online"));
@@ -177,6 +181,12 @@ export async function runPrimary(config: ServerConfig): Promise<void> {
     if (m === null || typeof m !== "object" || !("lgbm" in m)) return;
     if (m.lgbm === "ready") {
       serving.add(worker.id);
+      if (restarted.delete(worker.id) && live().length > 1) {
+        // It read the files as they are now, which may differ from what the others loaded (changed on
+        // disk without a reload): every worker reloads them, as on SIGHUP, and they agree again.
+        logger.info({ worker: slotOf(worker) }, "worker restarted: reloading every worker from the files");
+        void load(undefined);
+      }
       return;
     }
     if (m.lgbm !== "ask") {

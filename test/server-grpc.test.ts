@@ -145,7 +145,20 @@ describe("inference.GRPCInferenceService", () => {
     });
     expect(await call(client, "ModelReady", { name: NAME })).toEqual({ ready: true });
     expect(await call(client, "ModelReady", { name: NAME, version: "1" })).toEqual({ ready: true });
-    expect(await call(client, "ModelReady", { name: "nope" })).toEqual({ ready: false });
+    // A model that is not there: NOT_FOUND with REST's message (as ModelMetadata and ModelInfer report it).
+    for (const [req, path] of [
+      [{ name: "nope" }, "/v2/models/nope/ready"],
+      [{ name: NAME, version: "9" }, `/v2/models/${NAME}/versions/9/ready`],
+    ] as const) {
+      const rest = await get(srv.url, path);
+      expect(rest.status, path).toBe(404);
+      const e = await failure(call(client, "ModelReady", req));
+      expect(e.code, path).toBe(grpc.status.NOT_FOUND);
+      expect(e.details, path).toBe(rest.body.error);
+      const meta = await failure(call(client, "ModelMetadata", req));
+      expect([meta.code, meta.details]).toEqual([e.code, e.details]);
+    }
+    expect((await failure(call(client, "ModelReady", { name: "" }))).code).toBe(grpc.status.INVALID_ARGUMENT);
     const m = await call(client, "ModelMetadata", { name: NAME });
     const rest = (await get(srv.url, `/v2/models/${NAME}`)).body;
     const shapes = (ts: { shape: (string | number)[] }[]) =>
@@ -327,7 +340,9 @@ describe("model repository RPCs", () => {
       expect(
         (await call(c, "RepositoryIndex", { ready: true })).models.map((m: any) => m.name),
       ).not.toContain("iris");
-      expect(await call(c, "ModelReady", { name: "iris" })).toEqual({ ready: false });
+      const unloaded = await failure(call(c, "ModelReady", { name: "iris" }));
+      expect(unloaded.code).toBe(grpc.status.NOT_FOUND);
+      expect(unloaded.details).toBe((await get(s.url, "/v2/models/iris/ready")).body.error);
       // Triton's layout: model_name is field 2
       expect(await call(c, "RepositoryModelLoad", { model_name: "iris" })).toEqual({});
       expect(await call(c, "ModelReady", { name: "iris" })).toEqual({ ready: true });

@@ -4,7 +4,7 @@
  * ModelInfer with typed contents and with raw contents gives the same numbers as REST; micro-batching,
  * metrics, the prediction log and drift shared with REST; API keys on and off; errors as status codes.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,6 +125,48 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await srv?.close();
+});
+
+/** The TCP ports this process listens on (Linux: its socket inodes in /proc/self/fd, matched in /proc/net/tcp*). */
+function listeningPorts(): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1] as string);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (hex ip:port), st is f[3] (0A: LISTEN), inode is f[9]
+      if (f[3] === "0A" && inodes.has(f[9] as string))
+        ports.add(Number.parseInt(f[1]?.split(":")[1] ?? "", 16));
+    }
+  }
+  return ports;
+}
+
+describe("off by default", () => {
+  it.runIf(process.platform === "linux")(
+    "a server started without grpcPort listens on its HTTP port only",
+    async () => {
+      // The check sees gRPC listeners: the suite's server (started with grpcPort) has one.
+      expect(listeningPorts()).toContain(srv.grpcPort);
+      const before = listeningPorts();
+      const s = await start(BUNDLE);
+      try {
+        expect(s.grpcPort).toBeUndefined();
+        const opened = [...listeningPorts()].filter((p) => !before.has(p));
+        expect(opened).toEqual([s.port]);
+      } finally {
+        await s.close();
+      }
+    },
+  );
 });
 
 describe("the .proto", () => {

@@ -4,7 +4,7 @@
  * ModelInfer with typed contents and with raw contents gives the same numbers as REST; micro-batching,
  * metrics, the prediction log and drift shared with REST; API keys on and off; errors as status codes.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,6 +127,48 @@ afterAll(async () => {
   await srv?.close();
 });
 
+/** The TCP ports this process listens on (Linux: its socket inodes in /proc/self/fd, matched in /proc/net/tcp*). */
+function listeningPorts(): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1] as string);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (hex ip:port), st is f[3] (0A: LISTEN), inode is f[9]
+      if (f[3] === "0A" && inodes.has(f[9] as string))
+        ports.add(Number.parseInt(f[1]?.split(":")[1] ?? "", 16));
+    }
+  }
+  return ports;
+}
+
+describe("off by default", () => {
+  it.runIf(process.platform === "linux")(
+    "a server started without grpcPort listens on its HTTP port only",
+    async () => {
+      // The check sees gRPC listeners: the suite's server (started with grpcPort) has one.
+      expect(listeningPorts()).toContain(srv.grpcPort);
+      const before = listeningPorts();
+      const s = await start(BUNDLE);
+      try {
+        expect(s.grpcPort).toBeUndefined();
+        const opened = [...listeningPorts()].filter((p) => !before.has(p));
+        expect(opened).toEqual([s.port]);
+      } finally {
+        await s.close();
+      }
+    },
+  );
+});
+
 describe("the .proto", () => {
   it("is what the server's descriptor was generated from (node src/server/grpc/gen-proto.mjs)", () => {
     const { root } = protobuf.parse(readFileSync(PROTO, "utf8"), { keepCase: true });
@@ -145,7 +187,20 @@ describe("inference.GRPCInferenceService", () => {
     });
     expect(await call(client, "ModelReady", { name: NAME })).toEqual({ ready: true });
     expect(await call(client, "ModelReady", { name: NAME, version: "1" })).toEqual({ ready: true });
-    expect(await call(client, "ModelReady", { name: "nope" })).toEqual({ ready: false });
+    // A model that is not there: NOT_FOUND with REST's message (as ModelMetadata and ModelInfer report it).
+    for (const [req, path] of [
+      [{ name: "nope" }, "/v2/models/nope/ready"],
+      [{ name: NAME, version: "9" }, `/v2/models/${NAME}/versions/9/ready`],
+    ] as const) {
+      const rest = await get(srv.url, path);
+      expect(rest.status, path).toBe(404);
+      const e = await failure(call(client, "ModelReady", req));
+      expect(e.code, path).toBe(grpc.status.NOT_FOUND);
+      expect(e.details, path).toBe(rest.body.error);
+      const meta = await failure(call(client, "ModelMetadata", req));
+      expect([meta.code, meta.details]).toEqual([e.code, e.details]);
+    }
+    expect((await failure(call(client, "ModelReady", { name: "" }))).code).toBe(grpc.status.INVALID_ARGUMENT);
     const m = await call(client, "ModelMetadata", { name: NAME });
     const rest = (await get(srv.url, `/v2/models/${NAME}`)).body;
     const shapes = (ts: { shape: (string | number)[] }[]) =>
@@ -327,7 +382,9 @@ describe("model repository RPCs", () => {
       expect(
         (await call(c, "RepositoryIndex", { ready: true })).models.map((m: any) => m.name),
       ).not.toContain("iris");
-      expect(await call(c, "ModelReady", { name: "iris" })).toEqual({ ready: false });
+      const unloaded = await failure(call(c, "ModelReady", { name: "iris" }));
+      expect(unloaded.code).toBe(grpc.status.NOT_FOUND);
+      expect(unloaded.details).toBe((await get(s.url, "/v2/models/iris/ready")).body.error);
       // Triton's layout: model_name is field 2
       expect(await call(c, "RepositoryModelLoad", { model_name: "iris" })).toEqual({});
       expect(await call(c, "ModelReady", { name: "iris" })).toEqual({ ready: true });

@@ -438,7 +438,7 @@ describe("errors before routing, bodies that cannot be read as sent, paths (item
     }
   });
 
-  it("a charset other than UTF-8, or a compressed body, is a 415 (classic and V2)", async () => {
+  it("a charset other than UTF-8, a compressed body or text/plain is a 415 (classic and V2)", async () => {
     const body = JSON.stringify(CLASSIC);
     const utf16 = await post(srv.url, "/predict", body, {
       "content-type": "application/json; charset=utf-16",
@@ -451,6 +451,9 @@ describe("errors before routing, bodies that cannot be read as sent, paths (item
     const v2 = await post(srv.url, INFER, { inputs: [features(1)] }, { "content-encoding": "deflate" });
     expect(v2.status).toBe(415);
     expect(Object.keys(v2.body)).toEqual(["error"]);
+    // Only JSON is read (http/json-body.ts removes fastify's text/plain parser).
+    const text = await post(srv.url, "/predict", body, { "content-type": "text/plain" });
+    expect(text.status).toBe(415);
     // What stays accepted: UTF-8 spelled either way, identity.
     for (const h of <Record<string, string>[]>[
       { "content-type": "application/json; charset=UTF-8" },

@@ -113,7 +113,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
     }
     const encoded = model.encode(columns);
     let predSource = "data rows";
-    let pred = model.engine.predict(encoded.data, encoded.nrow);
+    let pred = model.predict(encoded.data);
 
     let evaluation: NonNullable<Spec["origin"]>["evaluation"];
     if (options.target !== undefined) {
@@ -135,7 +135,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
       }
       if (rows.length) {
         const x = model.encode(fieldColumns(evalTable, specs, rows));
-        const p = model.engine.predict(x.data, x.nrow);
+        const p = model.predict(x.data);
         evaluation = {
           file: evalTable.source,
           sha256: evalTable.sha256,

@@ -14,7 +14,8 @@ import { apiKeyAuth } from "./http/auth.js";
 import { AuthFailures } from "./http/auth-failures.js";
 import { checkSerialization } from "./http/check-serialization.js";
 import { clientErrorHandler, frameworkErrors } from "./http/client-errors.js";
-import { classicErrors, unreadableBody } from "./http/errors.js";
+import { classicErrors } from "./http/errors.js";
+import { jsonBody } from "./http/json-body.js";
 import { requestRateLimit } from "./http/rate-limit.js";
 import { requestIdGenerator } from "./http/request-id.js";
 import { requestMetrics } from "./http/request-metrics.js";
@@ -96,16 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
 
   if (deps.onRoute) app.addHook("onRoute", deps.onRoute);
-  // Only JSON bodies: fastify answers 415 for any other content type (the V2 routes add binary data),
-  // and for a JSON body in another charset than UTF-8 or compressed (errors.ts: unreadableBody).
-  app.removeContentTypeParser("text/plain");
-  const parseJson = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
-    const unreadable = unreadableBody(req.headers);
-    if (unreadable) return done(unreadable, undefined);
-    parseJson(req, body as string, done);
-  });
+  await app.register(jsonBody);
   if (deps.checkSerialization) await app.register(checkSerialization);
   await app.register(requestMetrics, { metrics });
   await app.register(headers.plugin);

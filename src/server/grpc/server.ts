@@ -203,13 +203,10 @@ export async function startGrpcServer(deps: GrpcDeps): Promise<RunningGrpcServer
   const handlers: Record<string, Handler> = {
     ServerLive: () => ({ live: true }),
     ServerReady: () => ({ ready: repo.ready && !deps.isShuttingDown() }),
+    // As REST's /v2/models/{name}/ready: a model that is not loaded is NOT_FOUND, not `ready: false`.
     ModelReady: (req) => {
-      const v = req.version;
-      return {
-        ready:
-          typeof req.name === "string" &&
-          repo.get(req.name, typeof v === "string" && v !== "" ? v : undefined) !== undefined,
-      };
+      model(req.name, req.version);
+      return { ready: true };
     },
     ServerMetadata: () => serverMetadata(GRPC_EXTENSIONS),
     ModelMetadata: (req) => {

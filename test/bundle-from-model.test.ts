@@ -13,6 +13,7 @@ import { createBundle } from "../src/bundle-builder/from-model.js";
 import { recordReader } from "../src/drift/analyze.js";
 import { ValidationError } from "../src/errors.js";
 import { Model } from "../src/model.js";
+import { post, start } from "./fixtures/server/helpers.js";
 import { HR_RECORD } from "./helpers/records.js";
 
 const run = promisify(execFile);
@@ -132,6 +133,32 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
       });
     } finally {
       model.dispose();
+    }
+  });
+
+  it("lgbm serve on the bundle: POST /predict/batch of the raw records answers predict_proba exactly", async () => {
+    // The records as a JSON client sends them: the CSV's column order, typed values, null for missing,
+    // the target riding along as an extra field.
+    const model = await Model.load(out);
+    const read = recordReader(model.spec);
+    model.dispose();
+    const rows = parse(readFileSync(join(dir, "records.csv")), { columns: true }) as Record<string, string>[];
+    const records = rows.map((raw) => {
+      const typed = read(raw);
+      return Object.fromEntries(Object.keys(raw).map((k) => [k, k in typed ? typed[k] : Number(raw[k])]));
+    });
+    expect(Object.keys(records[0])).toEqual(Object.keys(rows[0]));
+    expect(records.some((r) => r.sales === "astronaut" && r.left !== undefined)).toBe(true);
+    expect(records.some((r) => r.satisfaction_level === null)).toBe(true);
+    const srv = await start(out);
+    try {
+      const r = await post(srv.url, "/predict/batch", records);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      const predictions = r.body.predictions as { prediction: number; probability: number }[];
+      expect(predictions.map((p) => p.probability)).toEqual(expected.proba);
+      expect(predictions.map((p) => p.prediction)).toEqual(expected.predict);
+    } finally {
+      await srv.close();
     }
   });
 

@@ -207,6 +207,37 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
     expect(s).toEqual(spec(out));
   });
 
+  it("from TypeScript with data in memory: records or columns give the CSV run's fields and reference", async () => {
+    const rows = parse(readFileSync(hrCsv), { columns: true }) as Record<string, string>[];
+    const text = new Set(["sales", "salary"]);
+    // As a program has them: numbers as numbers, text as strings (records), typed arrays (columns).
+    const records = rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, text.has(k) ? v : Number(v)])),
+    );
+    const columns = Object.fromEntries(
+      Object.keys(rows[0]).map((k) => [
+        k,
+        text.has(k) ? rows.map((r) => r[k]) : Float64Array.from(rows, (r) => Number(r[k])),
+      ]),
+    );
+    const csv = spec(out);
+    for (const [name, data] of Object.entries({ records, columns })) {
+      const { spec: s } = await createBundle({
+        model: join(dir, "model.txt"),
+        data,
+        target: "left",
+        unknown: "ignore",
+        out: join(tmp, `onehot-${name}`),
+      });
+      expect(s.fields, name).toEqual(csv.fields);
+      expect(s.reference, name).toEqual(csv.reference);
+      expect(s.columns, name).toEqual(csv.columns);
+      expect(s.origin!.data, name).toMatchObject({ file: "<memory>", rows: 14999 });
+      expect(s.origin!.evaluation!.metrics, name).toEqual(csv.origin!.evaluation!.metrics);
+      expect(spec(join(tmp, `onehot-${name}`)), name).toEqual(s);
+    }
+  });
+
   it("--unknown error (the default) refuses unseen categories; a held-out --eval file gets the metrics", async () => {
     const strict = join(tmp, "onehot-strict");
     const { stderr: notes } = await lgbm(

@@ -71,7 +71,7 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
       out,
     );
     expect(stderr).toMatch(
-      /wrote .*: 9 fields \(7 numeric, 2 one-hot, 0 pandas categorical\) for 20 model features; metrics on 14999 rows of hr\.csv: auc=/,
+      /wrote .*: 9 fields \(7 numeric, 2 one-hot, 0 pandas categorical\) for 20 model features; metrics on the training data \(14999 rows of hr\.csv; --eval <csv> gives held-out metrics\): auc=/,
     );
     const s = spec(out);
     expect(s.columns).toEqual(expected.features);
@@ -258,7 +258,8 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
     // The rows with unseen categories cannot be scored by this bundle: left out of the metrics.
     expect(s.origin!.evaluation).toMatchObject({ file: "records.csv", rows: 115 });
     expect(notes).toMatch(/note: 5 row\(s\) of records\.csv the bundle refuses .* left out of the metrics/);
-    expect(notes).toMatch(/metrics on 115 rows of records\.csv/);
+    expect(notes).toMatch(/; metrics on 115 rows of records\.csv: auc=/);
+    expect(notes).not.toMatch(/training data/);
     const stderr = await lgbmFails("predict", "-m", strict, "-i", join(dir, "records.csv"));
     expect(stderr).toMatch(/row 3: sales: expected one of IT, RandD, .*got "astronaut"/);
   });
@@ -356,7 +357,9 @@ describe("multiclass with text labels: lgbm bundle --classes", () => {
       "-o",
       out,
     );
-    expect(stderr).toMatch(/metrics on 14999 rows of hr\.csv: multi_logloss=[\d.]+ accuracy=/);
+    expect(stderr).toMatch(
+      /metrics on the training data \(14999 rows of hr\.csv; --eval <csv> gives held-out metrics\): multi_logloss=[\d.]+ accuracy=/,
+    );
     const s = spec(out);
     expect(s.task).toBe("multiclass");
     expect(s.target).toEqual({ name: "salary", classes: expected.classes });

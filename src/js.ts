@@ -11,9 +11,9 @@
  *   import { WasmEngine } from "lightgbm-node/js";          // the engine alone: matrices in, numbers out
  *   const engine = await WasmEngine.create(await (await fetch("model.txt")).arrayBuffer());
  *
- * Engines: WasmEngine (the model compiled to WebAssembly; the browser Model's default where the page may
- * compile WebAssembly) and JsEngine (pure TypeScript: for pages whose Content-Security-Policy forbids
- * it, no 'wasm-unsafe-eval').
+ * Engines: JsEngine (pure TypeScript: the browser Model's default, and the one that runs where the page's
+ * Content-Security-Policy forbids compiling WebAssembly, no 'wasm-unsafe-eval') and WasmEngine (the model
+ * compiled to WebAssembly, where the page may compile it: `{ engine: (text) => WasmEngine.create(text) }`).
  */
 
 export {

@@ -13,6 +13,7 @@ import { createBundle } from "../src/bundle-builder/from-model.js";
 import { recordReader } from "../src/drift/analyze.js";
 import { ValidationError } from "../src/errors.js";
 import { Model } from "../src/model.js";
+import { post, start } from "./fixtures/server/helpers.js";
 import { HR_RECORD } from "./helpers/records.js";
 
 const run = promisify(execFile);
@@ -70,7 +71,7 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
       out,
     );
     expect(stderr).toMatch(
-      /wrote .*: 9 fields \(7 numeric, 2 one-hot, 0 pandas categorical\) for 20 model features; metrics on 14999 rows of hr\.csv: auc=/,
+      /wrote .*: 9 fields \(7 numeric, 2 one-hot, 0 pandas categorical\) for 20 model features; metrics on the training data \(14999 rows of hr\.csv; --eval <csv> gives held-out metrics\): auc=/,
     );
     const s = spec(out);
     expect(s.columns).toEqual(expected.features);
@@ -135,6 +136,32 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
     }
   });
 
+  it("lgbm serve on the bundle: POST /predict/batch of the raw records answers predict_proba exactly", async () => {
+    // The records as a JSON client sends them: the CSV's column order, typed values, null for missing,
+    // the target riding along as an extra field.
+    const model = await Model.load(out);
+    const read = recordReader(model.spec);
+    model.dispose();
+    const rows = parse(readFileSync(join(dir, "records.csv")), { columns: true }) as Record<string, string>[];
+    const records = rows.map((raw) => {
+      const typed = read(raw);
+      return Object.fromEntries(Object.keys(raw).map((k) => [k, k in typed ? typed[k] : Number(raw[k])]));
+    });
+    expect(Object.keys(records[0])).toEqual(Object.keys(rows[0]));
+    expect(records.some((r) => r.sales === "astronaut" && r.left !== undefined)).toBe(true);
+    expect(records.some((r) => r.satisfaction_level === null)).toBe(true);
+    const srv = await start(out);
+    try {
+      const r = await post(srv.url, "/predict/batch", records);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      const predictions = r.body.predictions as { prediction: number; probability: number }[];
+      expect(predictions.map((p) => p.probability)).toEqual(expected.proba);
+      expect(predictions.map((p) => p.prediction)).toEqual(expected.predict);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("like the pipeline, refuses a record without a column (422-style, naming it) and reads null as missing", async () => {
     const model = await Model.load(out);
     try {
@@ -180,6 +207,37 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
     expect(s).toEqual(spec(out));
   });
 
+  it("from TypeScript with data in memory: records or columns give the CSV run's fields and reference", async () => {
+    const rows = parse(readFileSync(hrCsv), { columns: true }) as Record<string, string>[];
+    const text = new Set(["sales", "salary"]);
+    // As a program has them: numbers as numbers, text as strings (records), typed arrays (columns).
+    const records = rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, text.has(k) ? v : Number(v)])),
+    );
+    const columns = Object.fromEntries(
+      Object.keys(rows[0]).map((k) => [
+        k,
+        text.has(k) ? rows.map((r) => r[k]) : Float64Array.from(rows, (r) => Number(r[k])),
+      ]),
+    );
+    const csv = spec(out);
+    for (const [name, data] of Object.entries({ records, columns })) {
+      const { spec: s } = await createBundle({
+        model: join(dir, "model.txt"),
+        data,
+        target: "left",
+        unknown: "ignore",
+        out: join(tmp, `onehot-${name}`),
+      });
+      expect(s.fields, name).toEqual(csv.fields);
+      expect(s.reference, name).toEqual(csv.reference);
+      expect(s.columns, name).toEqual(csv.columns);
+      expect(s.origin!.data, name).toMatchObject({ file: "<memory>", rows: 14999 });
+      expect(s.origin!.evaluation!.metrics, name).toEqual(csv.origin!.evaluation!.metrics);
+      expect(spec(join(tmp, `onehot-${name}`)), name).toEqual(s);
+    }
+  });
+
   it("--unknown error (the default) refuses unseen categories; a held-out --eval file gets the metrics", async () => {
     const strict = join(tmp, "onehot-strict");
     const { stderr: notes } = await lgbm(
@@ -200,7 +258,8 @@ describe("the classic recipe: ColumnTransformer(OneHotEncoder) + LGBMClassifier"
     // The rows with unseen categories cannot be scored by this bundle: left out of the metrics.
     expect(s.origin!.evaluation).toMatchObject({ file: "records.csv", rows: 115 });
     expect(notes).toMatch(/note: 5 row\(s\) of records\.csv the bundle refuses .* left out of the metrics/);
-    expect(notes).toMatch(/metrics on 115 rows of records\.csv/);
+    expect(notes).toMatch(/; metrics on 115 rows of records\.csv: auc=/);
+    expect(notes).not.toMatch(/training data/);
     const stderr = await lgbmFails("predict", "-m", strict, "-i", join(dir, "records.csv"));
     expect(stderr).toMatch(/row 3: sales: expected one of IT, RandD, .*got "astronaut"/);
   });
@@ -298,7 +357,9 @@ describe("multiclass with text labels: lgbm bundle --classes", () => {
       "-o",
       out,
     );
-    expect(stderr).toMatch(/metrics on 14999 rows of hr\.csv: multi_logloss=[\d.]+ accuracy=/);
+    expect(stderr).toMatch(
+      /metrics on the training data \(14999 rows of hr\.csv; --eval <csv> gives held-out metrics\): multi_logloss=[\d.]+ accuracy=/,
+    );
     const s = spec(out);
     expect(s.task).toBe("multiclass");
     expect(s.target).toEqual({ name: "salary", classes: expected.classes });

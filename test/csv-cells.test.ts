@@ -227,10 +227,33 @@ describe("lgbm predict, train and drift read both spellings the same", () => {
       ["color", "category", true],
       ["n", "integer", true],
     ]);
-    // Infinite values read as numbers, not as unknown text.
+    // Infinite values read as numbers, booleans as booleans, missing spellings as missing: none unknown.
     const report = drifts[0] as { fields: { name: string; unknownShare: number; missingShare: number }[] };
     const x = report.fields.find((f) => f.name === "x")!;
     expect(x.unknownShare).toBe(0);
     expect(x.missingShare).toBeCloseTo(18 / 300, 10);
+    for (const [name, missing] of [
+      ["flag", 24],
+      ["color", 28],
+    ] as const) {
+      const f = report.fields.find((f) => f.name === name)!;
+      expect(f.unknownShare, name).toBe(0);
+      expect(f.missingShare, name).toBeCloseTo(missing / 300, 6); // the report rounds shares
+    }
+    // lgbm predict with the bundle: the odd spellings of a boolean and a one-hot field (and of missing
+    // values and infinities) predict what the plain ones do; a misread cell would be refused or differ.
+    expect(fields[2]).toMatchObject({ encoding: { kind: "onehot" } });
+    const bundle = join(tmp, "bundle-plain");
+    const outputs: string[] = [];
+    for (const name of ["plain", "odd"]) {
+      const { stdout } = await lgbm("predict", "-m", bundle, "-i", join(tmp, `train-${name}.csv`));
+      outputs.push(stdout);
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+    const [head, ...lines] = outputs[0].trim().split("\n");
+    expect(head).toBe("prediction,probability");
+    const probabilities = lines.map((l) => Number(l.split(",")[1]));
+    expect(probabilities).toHaveLength(300);
+    expect(new Set(probabilities).size).toBeGreaterThan(1);
   });
 });

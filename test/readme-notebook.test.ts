@@ -69,6 +69,26 @@ async function stop(server: Server): Promise<void> {
   await exited;
 }
 
+/**
+ * A Python literal of JSON's kinds (dicts, lists, strings, numbers, True/False/None) as a value: quoted
+ * strings kept, the three names and trailing commas outside them rewritten to JSON.
+ */
+function pythonLiteral(text: string): unknown {
+  const parts = text.split(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/);
+  const json = parts
+    .map((part, i) => {
+      if (i % 2 === 1)
+        return part.startsWith("'") ? JSON.stringify(part.slice(1, -1).replace(/\\'/g, "'")) : part;
+      return part
+        .replace(/\bTrue\b/g, "true")
+        .replace(/\bFalse\b/g, "false")
+        .replace(/\bNone\b/g, "null")
+        .replace(/,(\s*[}\]])/g, "$1");
+    })
+    .join("");
+  return JSON.parse(json);
+}
+
 afterAll(async () => {
   for (const s of servers) await stop(s);
 });
@@ -78,6 +98,26 @@ describe("README: from a notebook to production", () => {
     const python = blocks.filter((b) => b.lang === "python");
     expect(python).toHaveLength(3);
     for (const b of python) expect(script, b.code).toContain(`"""\\\n${b.code}"""`);
+  });
+
+  it("the Python requests client posts the record the curl command posts, to the same route", () => {
+    // No Python in CI: the client is not run, but its record cannot drift from the curl body the
+    // next test runs against a real server.
+    const client = blocks.find((b) => b.lang === "python" && b.code.includes("import requests"));
+    expect(client).toBeDefined();
+    const dict = /^record = (\{[\s\S]*?\})\n/m.exec(client!.code);
+    expect(dict, "a `record = {...}` dict").not.toBeNull();
+    const curl = blocks
+      .filter((b) => b.lang === "sh")
+      .flatMap((b) => b.code.split("\n"))
+      .find((l) => l.startsWith("curl "));
+    expect(curl).toBeDefined();
+    const body = JSON.parse(/ -d '(\{.*\})'/.exec(curl!)![1]);
+    const record = pythonLiteral(dict![1]);
+    expect(record).toEqual(body);
+    expect(Object.keys(record as object)).toEqual(Object.keys(body));
+    expect(client!.code).toContain('requests.post("http://localhost:8000/predict", json=record)');
+    expect(curl).toMatch(/^curl -s localhost:8000\/predict /);
   });
 
   it("runs every shell command as written", async () => {

@@ -60,8 +60,14 @@ export function register(program: Command): void {
         else counts.category++;
       }
       const evaluation = spec.origin?.evaluation;
+      // Without --eval the metrics are the training data's: say so, and how to get held-out ones.
+      const on = evaluation
+        ? opts.eval === undefined
+          ? `metrics on the training data (${evaluation.rows} rows of ${evaluation.file}; --eval <csv> gives held-out metrics)`
+          : `metrics on ${evaluation.rows} rows of ${evaluation.file}`
+        : "";
       const metrics = evaluation
-        ? `; metrics on ${evaluation.rows} rows of ${evaluation.file}: ${Object.entries(evaluation.metrics)
+        ? `; ${on}: ${Object.entries(evaluation.metrics)
             .map(([k, v]) => `${k}=${Number(v.toPrecision(6))}`)
             .join(" ")}`
         : "";

@@ -8,7 +8,8 @@
  *
  * autocannon sends POST /predict (the classic body) on `--connections` keep-alive connections for
  * `--duration` seconds. Meanwhile, every `--reload-every` seconds the bundle's model.txt is replaced,
- * alternately by a broken file and by a good one (the server tests' model and the same model retrained,
+ * alternately by a broken file (one character of an internal_weight, the mutation that used to abort
+ * LightGBM's loader) and by a good one (the server tests' model and the same model retrained,
  * in turn), and
  * POST /v2/repository/models/{name}/load asks for the reload (a good file must answer 200 on every
  * worker, a broken one 400 with the old model serving); every `--kill-every` seconds (half a reload
@@ -61,7 +62,10 @@ cpSync(join(FIXTURES, "hr"), bundle, { recursive: true });
 const good = [join(FIXTURES, "hr/model.txt"), join(FIXTURES, "hr-v2/model.txt")].map((f) =>
   readFileSync(f, "utf8"),
 );
-const broken = `${good[0].slice(0, Math.floor(good[0].length / 3))}\nthis is not a model\n`;
+// Broken the way that used to abort LightGBM's loader (issue 14): one character of tree 0's first
+// internal_weight replaced, same length (e.g. internal_weight=2184.58 -> 2>84.58).
+const broken = good[0].replace(/internal_weight=(\d)\d/, "internal_weight=$1>");
+if (broken === good[0]) throw new Error("soak: no internal_weight to break in the model");
 
 const port = 19000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;

@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { createBundle } from "../bundle-builder/from-model.js";
+import type { ServingEngineChoice } from "../engines/create.js";
 
 interface BundleCommandOptions {
   model: string;
@@ -13,7 +14,7 @@ interface BundleCommandOptions {
   eval?: string;
   unknown?: string;
   classes?: string;
-  engine: "auto" | "native" | "wasm" | "js";
+  engine: ServingEngineChoice;
 }
 
 export function register(program: Command): void {

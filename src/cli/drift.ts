@@ -10,6 +10,7 @@ import { renderHtml } from "../drift/html.js";
 import { joinLabels } from "../drift/join.js";
 import type { Flag, QuantityReport } from "../drift/report.js";
 import { expandLogPaths, fileSize } from "../drift/source.js";
+import type { ServingEngineChoice } from "../engines/create.js";
 import { progressBar } from "./progress.js";
 
 interface DriftFlags {
@@ -23,7 +24,7 @@ interface DriftFlags {
   drift?: string;
   minCount?: string;
   predict: boolean;
-  engine: "auto" | "native" | "wasm" | "js";
+  engine: ServingEngineChoice;
   failOn?: string;
 }
 

@@ -1,5 +1,6 @@
 /** `lgbm inspect`: what a model is, human-readable or as JSON. */
 import type { Command } from "commander";
+import type { ServingEngineChoice } from "../engines/create.js";
 import { Model } from "../model.js";
 import { loadedAddon } from "../native/loader.js";
 
@@ -10,7 +11,7 @@ export function register(program: Command): void {
     .requiredOption("-m, --model <path>", "model.txt or bundle folder")
     .option("-e, --engine <engine>", "auto | native | wasm | js", "auto")
     .option("--json", "print JSON")
-    .action(async (opts: { model: string; engine: "auto" | "native" | "wasm" | "js"; json?: boolean }) => {
+    .action(async (opts: { model: string; engine: ServingEngineChoice; json?: boolean }) => {
       const model = await Model.load(opts.model, { engine: opts.engine });
       try {
         const report = { ...model.info, engine: model.engine.name, lightgbm: libraryVersion() };

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { createWriteStream, statSync } from "node:fs";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
+import type { EngineChoice } from "../engines/create.js";
 import type { PredictOptions, PredictType } from "../engines/engine.js";
 import { Model } from "../model.js";
 import { csvMatrixChunks, openCsv } from "./csv-matrix.js";
@@ -20,7 +21,7 @@ export interface PredictCommandOptions {
   input: string;
   output?: string;
   type: PredictType;
-  engine: "auto" | "native" | "wasm" | "js" | "onnx";
+  engine: EngineChoice;
   startIteration?: string;
   numIterations?: string;
   threads?: string;

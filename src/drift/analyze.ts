@@ -5,6 +5,7 @@
  */
 import type { FieldSpec, Spec } from "../bundle/spec.js";
 import { cellReader } from "../csv/cell.js";
+import type { ServingEngineChoice } from "../engines/create.js";
 import { ValidationError } from "../errors.js";
 import { Model, readBundleSpec } from "../model.js";
 import { DriftMonitor } from "./monitor.js";
@@ -15,7 +16,7 @@ export interface AnalyzeOptions extends ReadOptions {
   thresholds?: Partial<Thresholds>;
   /** Predict rows that have no logged output with the bundle's model (default true). */
   predict?: boolean;
-  engine?: "auto" | "native" | "wasm" | "js";
+  engine?: ServingEngineChoice;
 }
 
 export interface FileDriftReport extends DriftReport {

@@ -12,6 +12,9 @@ import { NativeEngine } from "./native.js";
 
 export type EngineChoice = EngineName | "auto";
 
+/** The engines the server and the record commands (bundle, drift, inspect) offer: onnx is predict-only. */
+export type ServingEngineChoice = Exclude<EngineChoice, "onnx">;
+
 export interface EngineOptions {
   engine?: EngineChoice;
   /** Default threads for batch predictions, native and wasm engines (default 1; see NativeEngineOptions.numThreads). */

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
+import type { ServingEngineChoice } from "../engines/create.js";
 import { MAX_API_KEY_BYTES } from "./http/api-keys.js";
 
 export type Profile = "development" | "test" | "acceptance" | "production";
@@ -18,7 +19,7 @@ export interface ServerConfig {
   /** The Open Inference Protocol over gRPC on this port; 0: off (KServe's convention is 8081, Triton's 8001). */
   grpcPort: number;
   workers: number;
-  engine: "auto" | "native" | "wasm" | "js";
+  engine: ServingEngineChoice;
   logLevel: LevelWithSilent;
   logFormat: "json" | "pretty";
   /** Also append the server log (JSON lines) to this file. */

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
+import type { ServingEngineChoice } from "../engines/create.js";
 import { Model } from "../model.js";
 import type { HistogramChild } from "./fast-metrics.js";
 import type { Metrics, PredictionCounter } from "./metrics.js";
@@ -58,7 +59,7 @@ export interface Prepared {
 }
 
 export interface RepositoryOptions {
-  engine: "auto" | "native" | "wasm" | "js";
+  engine: ServingEngineChoice;
   numThreads: number;
   /** Fields absent from a record (undefined: the model's default; see ServerConfig). */
   absentFields?: "error" | "missing";

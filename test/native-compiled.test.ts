@@ -152,6 +152,23 @@ describe("compiled native engine with threads", () => {
     expect(firstNotIdentical(two.predict(X, n), want)).toBe(-1);
   });
 
+  it("a loop of batches (the worker polls between them) gives one thread's bits for every batch", () => {
+    const pool = (
+      two as unknown as { compiledPath: { pool: { lastJob: { blocks: number; byCaller: number } } } }
+    ).compiledPath.pool;
+    const rows = 1000;
+    let workerRan = 0;
+    for (let i = 0; i < 300; i++) {
+      // a different window each call: a worker that read rows before they were copied in would show
+      const at = ((i * 7919) % (n - rows)) * c.ncol;
+      const batch = X.subarray(at, at + rows * c.ncol);
+      const want = one.predict(batch, rows, { type: "raw" });
+      expect(firstNotIdentical(two.predict(batch, rows, { type: "raw" }), want), `batch ${i}`).toBe(-1);
+      if (pool.lastJob.byCaller < pool.lastJob.blocks) workerRan++;
+    }
+    expect(workerRan).toBeGreaterThan(0);
+  });
+
   it("an async call survives a dispose during the call", async () => {
     const e: NativeEngine = built.NativeEngine.fromString(c.modelText, { numThreads: 2 });
     const want = one.predict(X, n);

@@ -1,9 +1,11 @@
 /**
  * Threads for a compiled forest: worker threads that share its (shared) WebAssembly.Memory and take
- * blocks of a batch's rows from a counter in that memory. No thread ever spins: an idle worker sleeps in
- * Atomics.wait until a job is published, a waiting caller sleeps until the last block is done, so a busy
- * machine slows a batch down by the CPU it does not get, never by threads fighting for it (LightGBM's
- * OpenMP threads spin, which made a 1,000-row predict 7x slower than one thread on a busy 2-core host).
+ * blocks of a batch's rows from a counter in that memory. An idle worker sleeps in Atomics.wait until a
+ * job is published, a waiting caller sleeps until the last block is done, so a busy machine slows a batch
+ * down by the CPU it does not get, never by threads fighting for it (LightGBM's OpenMP threads spin, which
+ * made a 1,000-row predict 7x slower than one thread on a busy 2-core host). The one exception is a loop
+ * of batches that follow each other closely: there a worker polls for at most SPIN_MS (see there) before
+ * it sleeps.
  * Blocks are handed out one at a time, so a worker that starts late, or runs on a busy core, simply takes
  * fewer of them; every row's trees are still added in model order by one thread, so the bits are those of
  * one thread.
@@ -33,6 +35,35 @@ const ERROR = 11;
 const READY = 12;
 /** Workers 1 .. LIMIT take part in the current job (the caller, thread 0, when it runs the job too). */
 const LIMIT = 13;
+/** When the current job was opened: µs of a clock all threads share (sharedClockUs), modulo 2^31. */
+const OPENED = 14;
+
+/**
+ * µs since the epoch modulo 2^31, on a clock every thread reads alike (timeOrigin is per thread). Where a
+ * runtime coarsens it, polls look late and stop (Backoff): the threads then sleep as before.
+ */
+const sharedClockUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000) % 2 ** 31;
+
+/**
+ * How long (ms, monotonic clock) a worker polls before it sleeps, in a loop of batches only: after a job
+ * that came within 2 * SPIN_MS of the one before, for the next job, and once it caught a job so, for its
+ * first rows (the caller is copying them in). Waking a sleeping worker costs here 15-30 µs for the worker
+ * and ~12 µs in Atomics.notify for the caller, on the critical path of a 1,000-row batch of the shipped
+ * model (0.2-0.4 ms). Batches that come one at a time never poll. The caller never polls. Measurements,
+ * with and without a CPU burner: docs/compiled-engine.md, "Threads".
+ */
+const SPIN_MS = 0.05;
+
+/**
+ * Polls i32[index] while it equals `value`, until `until` (performance.now(), ms): true once it changed,
+ * false at the deadline (the thread then sleeps in Atomics.wait).
+ */
+function spinUntil(i32: Int32Array, index: number, value: number, until: number): boolean {
+  for (;;) {
+    for (let i = 0; i < 64; i++) if (Atomics.load(i32, index) !== value) return true;
+    if (performance.now() >= until) return false;
+  }
+}
 
 /**
  * What a worker needs to join: the module's bytes (each worker compiles its own copy: threads running one
@@ -66,6 +97,30 @@ export interface WorkerHandle {
   unref?(): void;
 }
 
+/**
+ * Whether a worker may poll: after a poll that did not pay it sleeps at once for the next 1, 2, 4 ..
+ * 1,024 chances; a poll that paid resets that.
+ */
+class Backoff {
+  private skip = 0;
+  private penalty = 1;
+
+  allowed(): boolean {
+    if (this.skip === 0) return true;
+    this.skip--;
+    return false;
+  }
+
+  record(paid: boolean): void {
+    if (paid) {
+      this.penalty = 1;
+    } else {
+      this.skip = this.penalty;
+      this.penalty = Math.min(this.penalty * 2, 1024);
+    }
+  }
+}
+
 /** Views of the control block. */
 class Control {
   readonly i32: Int32Array;
@@ -94,12 +149,22 @@ export const MAX_BLOCKS = 0xfffff;
 /**
  * Takes and runs blocks of job `gen` until none is left (or the job changed). Returns the blocks this
  * thread ran. Shared by the workers (thread >= 1, from the back) and a participating caller (thread 0,
- * from the front, once every row is copied in).
+ * from the front, once every row is copied in). A worker that caught the job by polling (`polled`) polls
+ * for its first rows too, at most SPIN_MS in all: the caller is copying them in.
  */
-function work(ctl: Control, gen: number, nf: number, k: number, thread: number, run: Run): number {
+function work(
+  ctl: Control,
+  gen: number,
+  nf: number,
+  k: number,
+  thread: number,
+  run: Run,
+  polled = false,
+): number {
   const { i32, ticket } = ctl;
   const g = genOf(gen);
   let ran = 0;
+  const until = polled ? performance.now() + SPIN_MS : 0;
   for (;;) {
     const t = Atomics.load(ticket, 0);
     if (t >> GEN_SHIFT !== g) return ran;
@@ -115,10 +180,10 @@ function work(ctl: Control, gen: number, nf: number, k: number, thread: number, 
     } else {
       idx = back - 1;
       next = t - 1n;
-      // rows are copied in from the back: sleep until the caller has copied this block (or the job changes)
+      // rows are copied in from the back: wait until the caller has copied this block (or the job changes)
       const available = Atomics.load(i32, AVAILABLE);
       if (idx < nblocks - available) {
-        Atomics.wait(i32, AVAILABLE, available, 50);
+        if (!spinUntil(i32, AVAILABLE, available, until)) Atomics.wait(i32, AVAILABLE, available, 50);
         continue;
       }
     }
@@ -152,12 +217,40 @@ export function runWorker(
   // a job published before this worker was up is still open to it
   if (init.thread <= Atomics.load(ctl.i32, LIMIT))
     work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
+  // after a job, poll for the next one only when this one came within 2 * SPIN_MS of the one before (a
+  // wake-up included: a loop of batches) and polling paid lately (Backoff); batches one at a time find
+  // the worker asleep, as before
+  let ended = Number.NEGATIVE_INFINITY;
+  let close = false;
+  const backoff = new Backoff();
   for (;;) {
-    Atomics.wait(ctl.i32, GEN, seen);
+    let polled = false;
+    let late = false;
+    if (close && backoff.allowed()) {
+      const start = performance.now();
+      polled = spinUntil(ctl.i32, GEN, seen, start + SPIN_MS);
+      // a poll that saw the job late was preempted: a woken sleeper gets its core back at once, a
+      // preempted poller only when the thread it shares the core with ends its time slice
+      late =
+        performance.now() - start > 2 * SPIN_MS ||
+        (sharedClockUs() - Atomics.load(ctl.i32, OPENED) + 2 ** 31) % 2 ** 31 > 25;
+      if (!polled) backoff.record(false);
+    }
+    if (!polled) Atomics.wait(ctl.i32, GEN, seen);
     if (Atomics.load(ctl.i32, STOP) !== 0) return;
     seen = Atomics.load(ctl.i32, GEN);
-    if (init.thread <= Atomics.load(ctl.i32, LIMIT))
-      work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
+    close = performance.now() - ended < 2 * SPIN_MS;
+    if (init.thread <= Atomics.load(ctl.i32, LIMIT)) {
+      const ran = work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, polled);
+      if (polled) {
+        // and this worker kept pace with the caller (it starts first, so it runs as many blocks): a
+        // worker that shares a busy core without the sleeper's priority on wake-up falls behind
+        const t = Atomics.load(ctl.ticket, 0);
+        const callerRan = t >> GEN_SHIFT === genOf(seen) ? Number((t >> FRONT_SHIFT) & FIELD) : 0;
+        backoff.record(!late && ran >= callerRan);
+      }
+    }
+    ended = performance.now();
   }
 }
 
@@ -343,6 +436,7 @@ export class ForestPool {
     Atomics.store(i32, DONE, 0);
     Atomics.store(i32, ERROR, 0);
     Atomics.store(ticket, 0, g | BigInt(nblocks));
+    Atomics.store(i32, OPENED, sharedClockUs());
     Atomics.store(i32, GEN, gen);
     Atomics.notify(i32, GEN);
     // copy the rows in from the back, where the workers start, publishing each block

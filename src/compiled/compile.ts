@@ -5,13 +5,8 @@
  *
  * Every split becomes a compare against a constant and a branch (an `if` whose two arms are the subtrees),
  * every leaf a load of its value. Two things make that fast (measured, docs/compiled-engine.md):
- *  - Thresholds are quantised. Per feature, the sorted distinct thresholds of its numerical splits are a
- *    table; a row's value becomes its rank in that table (the number of thresholds below it), once per
- *    row, and a split `x <= t` becomes the integer compare `rank(x) <= rank(t)`, which is exact and needs
- *    a third of the machine code of a float compare against a 64-bit constant. Missing values are folded
- *    into the rank per kind of split: a row keeps one rank slot per (feature, kind) the model uses, where
- *    NaN (or zero, for missing type Zero) is a rank below or above every threshold, so the split's default
- *    direction falls out of the same compare.
+ *  - Thresholds are quantised (ranks.ts): a split `x <= t` is the integer compare `rank(x) <= rank(t)`,
+ *    a third of the machine code of a float compare against a 64-bit constant.
  *  - Rows are evaluated in blocks, a group of trees at a time (one function per group, looping over the
  *    block's rows), so a group's code stays in the instruction cache while the block goes through it. Each
  *    row's accumulators still receive the trees in model order.
@@ -19,6 +14,9 @@
  * Categorical splits test the row's category (truncated as LightGBM does; NaN, negative and >= 2^31 values
  * are no category) against the split's bitset, inline for bitsets of one or two words. Linear leaves
  * compute LightGBM's Tree::Predict for linear trees from the row's raw values.
+ *
+ * Big models also get the table walk (walk.ts) for single rows and small batches, where their if/else
+ * code no longer fits the instruction cache.
  *
  * Safety: the module is generated from the parser's checked IR only (children, features and bitsets were
  * validated there), its size is linear in the model's, and WebAssembly checks every memory access, so no
@@ -29,48 +27,13 @@
  */
 
 import type { Layout } from "../model-text/layout.js";
-import {
-  K_ZERO_THRESHOLD,
-  KIND_CATEGORICAL,
-  KIND_NUM_NAN_LEFT,
-  KIND_NUM_NAN_RIGHT,
-  KIND_ZERO_LEFT,
-  KIND_ZERO_RIGHT,
-} from "../model-text/layout.js";
+import { K_ZERO_THRESHOLD, KIND_CATEGORICAL } from "../model-text/layout.js";
 import type { ParsedModel } from "../model-text/parse.js";
+import { type Plan, plan, quantizeFunction, rankOf, slotKindOf, TABLE_BASE } from "./ranks.js";
+import { type WalkOptions, walkFunction, walkTables, wantsWalk } from "./walk.js";
 import { Bytes, encodeModule, F64, type Func, I32, Op, VOID } from "./wasm-encoder.js";
 
-/** Where the model's tables (leaf values, threshold tables, bitsets) start in the module's memory. */
-export const TABLE_BASE = 1024;
-/** Rank of a value that lies above every threshold (NaN for splits whose missing values go right). */
-const RANK_HIGH = 0x7fffffff;
-/**
- * Ranks are stored minus this bias, so that the constants of most splits fit a signed byte (x86 encodes
- * `cmp reg, imm8` in 4 bytes, `cmp reg, imm32` in 7): smaller code, fewer instruction-cache misses.
- */
-const RANK_BIAS = 128;
-
-/** Kinds of rank slot: one per (feature, kind of split on it). */
-const SLOT_NAN_RIGHT = 0;
-const SLOT_NAN_LEFT = 1;
-const SLOT_ZERO_RIGHT = 2;
-const SLOT_ZERO_LEFT = 3;
-const SLOT_CATEGORY = 4;
-
-function slotKindOf(kind: number): number {
-  switch (kind) {
-    case KIND_NUM_NAN_RIGHT:
-      return SLOT_NAN_RIGHT;
-    case KIND_NUM_NAN_LEFT:
-      return SLOT_NAN_LEFT;
-    case KIND_ZERO_RIGHT:
-      return SLOT_ZERO_RIGHT;
-    case KIND_ZERO_LEFT:
-      return SLOT_ZERO_LEFT;
-    default:
-      return SLOT_CATEGORY;
-  }
-}
+export { TABLE_BASE } from "./ranks.js";
 
 export interface CompileOptions {
   /** Declare the module's memory shared (for worker threads). */
@@ -85,10 +48,12 @@ export interface CompileOptions {
   shape?: "value" | "branch";
   /** The deepest tree compiled (default MAX_COMPILED_DEPTH); deeper ones throw CompileLimitError. */
   maxDepth?: number;
+  /** Whether the module also gets the table walk (walk.ts; default "auto": big models). */
+  walk?: WalkOptions["walk"];
 }
 
 export interface CompiledModel {
-  /** The module's bytes (imports "env" "memory"; exports `run`). */
+  /** The module's bytes (imports "env" "memory"; exports `run`, and `walk` when hasWalk). */
   bytes: Uint8Array;
   /** Bytes to copy to TABLE_BASE in the memory before the first call. */
   tables: Uint8Array;
@@ -103,121 +68,8 @@ export interface CompiledModel {
   groups: number[];
   maxPages: number;
   shared: boolean;
-}
-
-/**
- * Sorted distinct thresholds of each feature's numerical splits (NaN thresholds left out: such a split
- * sends every value the same way, see rankOf).
- */
-function thresholdTables(L: Layout): Float64Array[] {
-  const sets: Set<number>[] = Array.from({ length: L.numFeatures }, () => new Set<number>());
-  for (let i = 0; i < L.feat.length; i++) {
-    if (L.kind[i] !== KIND_CATEGORICAL && !Number.isNaN(L.thr[i])) sets[L.feat[i]].add(L.thr[i]);
-  }
-  // Set keeps +0 and -0 apart; layout thresholds are never zero (adjustThreshold), but keep one anyway.
-  return sets.map((s) => {
-    const sorted = Float64Array.from(s).sort();
-    let n = 0;
-    for (let i = 0; i < sorted.length; i++)
-      if (n === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i];
-    return sorted.subarray(0, n);
-  });
-}
-
-/** Number of table entries strictly below t (t not NaN). */
-function lowerBound(table: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = table.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (table[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Smallest power of two above n (the padded size of a threshold table). */
-function paddedSize(n: number): number {
-  let p = 1;
-  while (p <= n) p *= 2;
-  return p;
-}
-
-interface Plan {
-  shape: "value" | "branch";
-  L: Layout;
-  k: number;
-  tables: Float64Array[];
-  /** Per feature and slot kind: byte offset of the slot in a rank row, or -1. */
-  slot: Int32Array;
-  rankRowBytes: number;
-  /** Byte address (in memory) of each feature's padded threshold table. */
-  tableAddr: Int32Array;
-  leafAddr: number;
-  catAddr: number;
-  tableBytes: Uint8Array;
-}
-
-function plan(model: ParsedModel, L: Layout, shape: "value" | "branch"): Plan {
-  const nf = L.numFeatures;
-  const slot = new Int32Array(nf * 5).fill(-1);
-  let nslots = 0;
-  for (let i = 0; i < L.feat.length; i++) {
-    const s = L.feat[i] * 5 + slotKindOf(L.kind[i]);
-    if (slot[s] < 0) slot[s] = nslots++ * 4;
-  }
-  const tables = thresholdTables(L);
-  // memory: leaf values, then the threshold tables (each padded with +Infinity to a power of two), then
-  // the categorical bitsets
-  let words = L.leafValue.length;
-  const tableAddr = new Int32Array(nf);
-  for (let f = 0; f < nf; f++) {
-    if (
-      slot[f * 5 + SLOT_NAN_RIGHT] < 0 &&
-      slot[f * 5 + SLOT_NAN_LEFT] < 0 &&
-      slot[f * 5 + SLOT_ZERO_RIGHT] < 0 &&
-      slot[f * 5 + SLOT_ZERO_LEFT] < 0
-    )
-      continue;
-    tableAddr[f] = TABLE_BASE + words * 8;
-    words += paddedSize(tables[f].length);
-  }
-  const catAddr = TABLE_BASE + words * 8;
-  const bytes = new Uint8Array(words * 8 + L.catBits.length * 4);
-  const f64 = new Float64Array(bytes.buffer, 0, words);
-  f64.set(L.leafValue, 0);
-  for (let f = 0; f < nf; f++) {
-    if (tableAddr[f] === 0) continue;
-    const at = (tableAddr[f] - TABLE_BASE) / 8;
-    f64.fill(Number.POSITIVE_INFINITY, at, at + paddedSize(tables[f].length));
-    f64.set(tables[f], at);
-  }
-  new Uint32Array(bytes.buffer, words * 8, L.catBits.length).set(L.catBits);
-  return {
-    shape,
-    L,
-    k: model.numTreePerIteration,
-    tables,
-    slot,
-    rankRowBytes: Math.max(4, nslots * 4),
-    tableAddr,
-    leafAddr: TABLE_BASE,
-    catAddr,
-    tableBytes: bytes,
-  };
-}
-
-/**
- * The rank a split compares with: `rank(x) <= r` exactly when LightGBM sends x left. A NaN threshold
- * sends every value right, except missing values of a split whose missing values go left.
- */
-function rankOf(p: Plan, node: number): number {
-  const t = p.L.thr[node];
-  if (Number.isNaN(t)) {
-    const k = p.L.kind[node];
-    return (k === KIND_NUM_NAN_LEFT || k === KIND_ZERO_LEFT ? -1 : -2) - RANK_BIAS;
-  }
-  return lowerBound(p.tables[p.L.feat[node]], t) - RANK_BIAS;
+  /** Whether the module exports `walk` (single rows and small batches, on the forest's own thread). */
+  hasWalk: boolean;
 }
 
 // Locals of a group function: params x, q, n, out; then accumulators (f64 x k), linear-leaf scratch
@@ -454,78 +306,6 @@ function groupFunction(p: Plan, firstTree: number, count: number): Func {
 }
 
 /**
- * quantize(x, q, n): the rank row of each of n rows. Per feature, a branch-free binary search over its
- * padded table (entries below the value are counted), then one store per slot kind with the missing-value
- * rule folded in.
- */
-function quantizeFunction(p: Plan): Func {
-  const { L, slot, tables, tableAddr } = p;
-  const nf = L.numFeatures;
-  const V = 3; // f64 value
-  const R = 4; // i32 rank
-  const b = new Bytes(1024 + nf * 64);
-  b.op(Op.block).byte(VOID).op(Op.loop).byte(VOID);
-  b.get(2).op(Op.i32Eqz).op(Op.brIf).u32(1);
-  for (let f = 0; f < nf; f++) {
-    const s = (kind: number) => slot[f * 5 + kind];
-    const numeric =
-      s(SLOT_NAN_RIGHT) >= 0 || s(SLOT_NAN_LEFT) >= 0 || s(SLOT_ZERO_RIGHT) >= 0 || s(SLOT_ZERO_LEFT) >= 0;
-    if (!numeric && s(SLOT_CATEGORY) < 0) continue;
-    b.get(0)
-      .mem(Op.f64Load, 3, f * 8)
-      .set(V);
-    if (numeric) {
-      b.i32(0).set(R);
-      for (let step = paddedSize(tables[f].length) >>> 1; step >= 1; step >>>= 1) {
-        // r = table[r + step - 1] < v ? r + step : r
-        b.get(R).i32(step).op(Op.i32Add).get(R);
-        b.get(R)
-          .i32(3)
-          .op(Op.i32Shl)
-          .mem(Op.f64Load, 3, tableAddr[f] + (step - 1) * 8)
-          .get(V)
-          .op(Op.f64Lt);
-        b.op(Op.select).set(R);
-      }
-      const store = (kind: number, missingRank: number, missing: () => void) => {
-        if (s(kind) < 0) return;
-        b.get(1).i32(missingRank).get(R).i32(-RANK_BIAS).op(Op.i32Add);
-        missing();
-        b.op(Op.select).mem(Op.i32Store, 2, s(kind));
-      };
-      const isMissing = () => b.get(V).get(V).op(Op.f64Ne);
-      // missing type Zero: NaN and |v| <= kZeroThreshold, i.e. !(|v| > kZeroThreshold)
-      const isZero = () => b.get(V).op(Op.f64Abs).f64c(K_ZERO_THRESHOLD).op(Op.f64Gt).op(Op.i32Eqz);
-      store(SLOT_NAN_RIGHT, RANK_HIGH, isMissing);
-      store(SLOT_NAN_LEFT, -1 - RANK_BIAS, isMissing);
-      store(SLOT_ZERO_RIGHT, RANK_HIGH, isZero);
-      store(SLOT_ZERO_LEFT, -1 - RANK_BIAS, isZero);
-    }
-    if (s(SLOT_CATEGORY) >= 0) {
-      // static_cast<int> of v in (-1, 2^31); NaN, negative and larger values are no category (-1)
-      b.get(1).get(V).i32TruncSatF64S().i32(-1);
-      b.get(V).f64c(-1).op(Op.f64Gt).get(V).f64c(2147483648).op(Op.f64Lt).op(Op.i32And);
-      b.op(Op.select).mem(Op.i32Store, 2, s(SLOT_CATEGORY));
-    }
-  }
-  b.get(0)
-    .i32(nf * 8)
-    .op(Op.i32Add)
-    .set(0);
-  b.get(1).i32(p.rankRowBytes).op(Op.i32Add).set(1);
-  b.get(2).i32(1).op(Op.i32Sub).set(2).op(Op.br).u32(0);
-  b.op(Op.end).op(Op.end);
-  return {
-    type: 1,
-    locals: [
-      [1, F64],
-      [1, I32],
-    ],
-    body: b,
-  };
-}
-
-/**
  * run(x, n, out, q): raw scores of n rows at x (numFeatures f64 each) to out (numOutputs f64 each), in
  * blocks of blockRows rows ranked into q.
  */
@@ -606,9 +386,20 @@ export function compileForest(model: ParsedModel, L: Layout, options: CompileOpt
     first += count;
   }
   funcs.push(quantizeFunction(p));
-  funcs.push(runFunction(p, groups, funcs.length - 1, blockRows));
+  const quantizeIndex = funcs.length - 1;
+  funcs.push(runFunction(p, groups, quantizeIndex, blockRows));
+  // the walk's tables after the others, 8-aligned
+  const walkAt = TABLE_BASE + Math.ceil(p.tableBytes.length / 8) * 8;
+  const walk = wantsWalk(p, options) ? walkTables(p, walkAt) : undefined;
+  let tables = p.tableBytes;
+  if (walk !== undefined) {
+    funcs.push(walkFunction(p, walk, quantizeIndex));
+    tables = new Uint8Array(walkAt - TABLE_BASE + walk.bytes.length);
+    tables.set(p.tableBytes);
+    tables.set(walk.bytes, walkAt - TABLE_BASE);
+  }
   const maxPages = options.maxPages ?? 16384;
-  const tablePages = Math.ceil((TABLE_BASE + p.tableBytes.length) / 65536);
+  const tablePages = Math.ceil((TABLE_BASE + tables.length) / 65536);
   const bytes = encodeModule({
     types: [
       { params: [I32, I32, I32, I32], results: [] },
@@ -620,7 +411,7 @@ export function compileForest(model: ParsedModel, L: Layout, options: CompileOpt
   });
   return {
     bytes,
-    tables: p.tableBytes,
+    tables,
     rankRowBytes: p.rankRowBytes,
     blockRows,
     numFeatures: L.numFeatures,
@@ -629,5 +420,6 @@ export function compileForest(model: ParsedModel, L: Layout, options: CompileOpt
     groups,
     maxPages,
     shared: options.shared ?? false,
+    hasWalk: walk !== undefined,
   };
 }

@@ -3,7 +3,8 @@
  * with the model's tables copied in, and the calls that move rows in and raw scores out.
  *
  * Memory map (bytes):
- *   [TABLE_BASE, tablesEnd)   leaf values, threshold tables, bitsets (compile.ts)
+ *   [0, TABLE_BASE)           the table walk's rank row (walk.ts; this thread's synchronous calls only)
+ *   [TABLE_BASE, tablesEnd)   leaf values, threshold tables, bitsets, the walk's entries (compile.ts)
  *   control block             64 bytes for the thread pool (pool.ts)
  *   per thread                its rank scratch (blockRows rank rows), and for thread 0 one input row and
  *                             its outputs (the single-row path)
@@ -20,6 +21,7 @@
 import type { Layout } from "../model-text/layout.js";
 import type { ParsedModel } from "../model-text/parse.js";
 import { type CompiledModel, type CompileOptions, compileForest, TABLE_BASE } from "./compile.js";
+import { WALK_MAX_ROWS } from "./walk.js";
 import { requireWebAssembly, type WasmMemory, type WasmModule } from "./wasm-api.js";
 
 type RunFn = (x: number, n: number, out: number, q: number) => void;
@@ -63,6 +65,9 @@ export class CompiledForest {
   readonly jobAt: number;
 
   private readonly run: RunFn;
+  /** The table walk (big models; this thread only), or run where the module has none. */
+  private readonly walk: RunFn;
+  private readonly walkRows: number;
   private f64: Float64Array;
   private readonly nf: number;
   private readonly k: number;
@@ -100,6 +105,8 @@ export class CompiledForest {
     new Uint8Array(this.memory.buffer, TABLE_BASE, tables.length).set(tables);
     const instance = new wasm.Instance(module, { env: { memory: this.memory } });
     this.run = instance.exports.run as RunFn;
+    this.walk = compiled.hasWalk ? (instance.exports.walk as RunFn) : this.run;
+    this.walkRows = compiled.hasWalk ? WALK_MAX_ROWS : 0;
     this.f64 = new Float64Array(this.memory.buffer);
     if (prime) this.prime();
   }
@@ -113,6 +120,7 @@ export class CompiledForest {
     const rows = Math.min(256, this.chunkRows);
     this.f64.fill(0, this.chunkAt >>> 3, (this.chunkAt >>> 3) + rows * this.nf);
     this.run(this.chunkAt, rows, this.chunkOutAt, this.scratchAt);
+    if (this.walkRows > 0) this.walk(this.chunkAt, Math.min(rows, 64), this.chunkOutAt, this.scratchAt);
   }
 
   /** Compiles and instantiates synchronously (Node; browsers refuse synchronous compiles of large modules). */
@@ -169,27 +177,31 @@ export class CompiledForest {
     }
   }
 
-  /** Raw scores of one row (numFeatures values) into out[0 .. numOutputs). */
+  /** Raw scores of one row (numFeatures values) into out[0 .. numOutputs); big models take the walk. */
   predictRow(row: Float64Array, out: Float64Array): void {
     const f = this.f64;
     const x = this.rowAt >>> 3;
     for (let i = 0; i < row.length; i++) f[x + i] = row[i];
-    this.run(this.rowAt, 1, this.rowOutAt, this.scratchAt);
+    this.walk(this.rowAt, 1, this.rowOutAt, this.scratchAt);
     const o = this.rowOutAt >>> 3;
     for (let c = 0; c < this.k; c++) out[c] = f[o + c];
   }
 
-  /** Raw scores of nrow rows of data (row-major) into out[0 .. nrow * numOutputs), on this thread. */
+  /**
+   * Raw scores of nrow rows of data (row-major) into out[0 .. nrow * numOutputs), on this thread; small
+   * batches of big models take the walk.
+   */
   predict(data: Float64Array, nrow: number, out: Float64Array): void {
     const { nf, k } = this;
     const chunk = this.chunkRows;
     const xAt = this.chunkAt;
     const outAt = this.chunkOutAt;
     const f = this.view();
+    const run = nrow <= this.walkRows ? this.walk : this.run;
     for (let r0 = 0; r0 < nrow; r0 += chunk) {
       const m = Math.min(chunk, nrow - r0);
       f.set(data.subarray(r0 * nf, (r0 + m) * nf), xAt >>> 3);
-      this.run(xAt, m, outAt, this.scratchAt);
+      run(xAt, m, outAt, this.scratchAt);
       out.set(f.subarray(outAt >>> 3, (outAt >>> 3) + m * k), r0 * k);
     }
   }

@@ -1,0 +1,192 @@
+/**
+ * The table walk (src/compiled/walk.ts): single rows and small batches of big models, against LightGBM
+ * itself (the native engine with compiled: false), bit for bit on raw scores:
+ *   every zoo model with the walk forced on ("always"; models with categorical splits or linear leaves
+ *   must come without it), single rows and batches of 1 to 33 rows, and fast-check rows probing every
+ *   threshold +- 1 ulp, NaN, +-0, +-kZeroThreshold and infinities;
+ *   models trained here big enough to get the walk by default (binary with NaNs, zero as missing,
+ *   multiclass with a last group of fewer than 8 trees), through the native and wasm engines' defaults,
+ *   single rows, small batches, threads, and transformed outputs.
+ */
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { CompiledForest } from "../src/compiled/forest.js";
+import { WALK_MAX_ROWS, WALK_MIN_SPLITS } from "../src/compiled/walk.js";
+import { NativeEngine } from "../src/engines/native.js";
+import { WasmEngine } from "../src/engines/wasm/index.js";
+import { buildLayout } from "../src/model-text/layout.js";
+import { parseModel } from "../src/model-text/parse.js";
+import { loadBinding } from "../src/native/binding.js";
+import { mulberry32 } from "../src/train/prng.js";
+import { firstNotIdentical, loadZoo, probeRow, zooNames } from "./js-fixtures.js";
+
+function expectIdentical(actual: Float64Array, expected: Float64Array, what: string): void {
+  expect(actual.length, `${what} length`).toBe(expected.length);
+  const i = firstNotIdentical(actual, expected);
+  expect(i, `${what}: first difference at ${i}: ${actual[i]} vs LightGBM ${expected[i]}`).toBe(-1);
+}
+
+/** Raw scores of every row through the forest's single-row call, and through batches of `size` rows. */
+function byRows(forest: CompiledForest, X: Float64Array, nrow: number, ncol: number, k: number) {
+  const out = new Float64Array(nrow * k);
+  const o = new Float64Array(k);
+  for (let r = 0; r < nrow; r++) {
+    forest.predictRow(X.subarray(r * ncol, (r + 1) * ncol), o);
+    out.set(o, r * k);
+  }
+  return out;
+}
+function byBatches(
+  forest: CompiledForest,
+  X: Float64Array,
+  nrow: number,
+  ncol: number,
+  k: number,
+  size: number,
+) {
+  const out = new Float64Array(nrow * k);
+  for (let r0 = 0; r0 < nrow; r0 += size) {
+    const m = Math.min(size, nrow - r0);
+    const o = new Float64Array(m * k);
+    forest.predict(X.subarray(r0 * ncol, (r0 + m) * ncol), m, o);
+    out.set(o, r0 * k);
+  }
+  return out;
+}
+
+describe.each(zooNames())("the walk forced on zoo model %s", (name) => {
+  const c = loadZoo(name);
+  const model = parseModel(c.modelText);
+  const layout = buildLayout(model);
+  const forest = CompiledForest.fromModel(model, layout, { walk: "always" });
+  const lightgbm = NativeEngine.fromString(c.modelText, { numThreads: 1, compiled: false });
+  const k = model.numTreePerIteration;
+  afterAll(() => lightgbm.dispose());
+
+  it("is built unless the model has categorical splits or linear leaves", () => {
+    expect(forest.info.hasWalk).toBe(!layout.anyCategorical && !layout.anyLinear);
+    expect(CompiledForest.fromModel(model, layout, { walk: "never" }).info.hasWalk).toBe(false);
+  });
+
+  it("single rows and batches of 1 to 33 rows: LightGBM's raw scores", () => {
+    const want = lightgbm.predict(c.X, c.nrow, { type: "raw" });
+    expectIdentical(byRows(forest, c.X, c.nrow, c.ncol, k), want, "single rows");
+    for (const size of [1, 2, 7, 8, 9, WALK_MAX_ROWS, WALK_MAX_ROWS + 1])
+      expectIdentical(byBatches(forest, c.X, c.nrow, c.ncol, k, size), want, `batches of ${size}`);
+  });
+
+  it("matches LightGBM on random rows (fast-check)", () => {
+    const row = probeRow({ info: { numFeatures: c.ncol }, model });
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: WALK_MAX_ROWS }), (rows) => {
+        const X = Float64Array.from(rows.flat());
+        const want = lightgbm.predict(X, rows.length, { type: "raw" });
+        expectIdentical(byBatches(forest, X, rows.length, c.ncol, k, rows.length), want, "batch");
+        expectIdentical(byRows(forest, X, rows.length, c.ncol, k), want, "single rows");
+      }),
+      { numRuns: 40, seed: 20261202 },
+    );
+  });
+});
+
+/** A model trained here through LightGBM's C API (the addon), on seeded synthetic rows. */
+function train(params: string, rounds: number, ncol: number, nrow: number, classes = 2) {
+  const { Dataset, Booster } = loadBinding();
+  const rand = mulberry32(17);
+  const X = new Float64Array(nrow * ncol);
+  for (let i = 0; i < X.length; i++) {
+    const f = i % ncol;
+    const r = rand();
+    // a few features with NaNs, a few with exact zeros
+    X[i] = f % 5 === 1 && r < 0.08 ? Number.NaN : f % 5 === 2 && r < 0.2 ? 0 : rand() * 10 - 5;
+  }
+  const y = new Float64Array(nrow);
+  for (let r = 0; r < nrow; r++) {
+    const x = (f: number) => (Number.isNaN(X[r * ncol + f]) ? 0 : X[r * ncol + f]);
+    const s = Math.sin(x(0)) * x(1) + x(2) * x(3) - (x(4) > 1 ? 2 : 0) + Math.cos(x(5) * x(6)) + rand();
+    y[r] =
+      classes === 2 ? (s > 0 ? 1 : 0) : Math.min(classes - 1, Math.max(0, Math.floor(s / 3 + classes / 2)));
+  }
+  const ds = new Dataset(X, nrow, ncol, params);
+  ds.setField("label", y);
+  const booster = new Booster("train", ds, params);
+  for (let i = 0; i < rounds; i++) booster.updateOneIter();
+  const text = booster.saveModelToString(0, -1, 0);
+  booster.dispose();
+  ds.dispose();
+  return { text, X, nrow, ncol };
+}
+
+const common =
+  "num_leaves=127 min_data_in_leaf=3 max_bin=255 verbose=-1 seed=1 num_threads=1 deterministic=true";
+const trained = [
+  ["binary, NaN missing", `objective=binary ${common}`, 80, 1],
+  ["binary, zero as missing", `objective=binary zero_as_missing=true ${common}`, 80, 1],
+  ["multiclass (3), a last group of 3 trees", `objective=multiclass num_class=3 ${common}`, 29, 3],
+] as const;
+
+describe.each(trained)("the walk by default on a big model: %s", (_name, params, rounds, k) => {
+  const m = train(params, rounds, 20, 6000, k === 1 ? 2 : k);
+  const model = parseModel(m.text);
+  const layout = buildLayout(model);
+  const lightgbm = NativeEngine.fromString(m.text, { numThreads: 1, compiled: false });
+  const native = NativeEngine.fromString(m.text, { numThreads: 2 });
+  const wasm = WasmEngine.fromString(m.text);
+  afterAll(() => {
+    lightgbm.dispose();
+    native.dispose();
+    wasm.dispose();
+  });
+  const n = 300;
+  const X = m.X.subarray(0, n * m.ncol);
+
+  it("is big enough to get the walk", () => {
+    expect(layout.feat.length).toBeGreaterThanOrEqual(WALK_MIN_SPLITS);
+    expect(CompiledForest.fromModel(model, layout).info.hasWalk).toBe(true);
+    expect(model.numTreePerIteration).toBe(k);
+  });
+
+  it("native and wasm engines: single rows and small batches are LightGBM's, raw and normal", () => {
+    for (const type of ["raw", "normal"] as const) {
+      const want = lightgbm.predict(X, n, { type });
+      const width = want.length / n;
+      for (const engine of [native, wasm]) {
+        const rows = new Float64Array(want.length);
+        for (let r = 0; r < n; r++)
+          rows.set(engine.predictRow(X.subarray(r * m.ncol, (r + 1) * m.ncol), { type }), r * width);
+        expectIdentical(rows, want, `${engine.name} ${type} single rows`);
+        for (const size of [1, 10, WALK_MAX_ROWS, 100]) {
+          const got = new Float64Array(want.length);
+          for (let r0 = 0; r0 < n; r0 += size) {
+            const rowsIn = Math.min(size, n - r0);
+            got.set(
+              engine.predict(X.subarray(r0 * m.ncol, (r0 + rowsIn) * m.ncol), rowsIn, { type }),
+              r0 * width,
+            );
+          }
+          expectIdentical(got, want, `${engine.name} ${type} batches of ${size}`);
+        }
+      }
+    }
+  });
+
+  it("the walk, the if/else code and threads give the same bits", async () => {
+    const never = CompiledForest.fromModel(model, layout, { walk: "never" });
+    const walked = CompiledForest.fromModel(model, layout);
+    const a = new Float64Array(n * k);
+    const b = new Float64Array(n * k);
+    never.predict(X, n, a);
+    expectIdentical(byBatches(walked, X, n, m.ncol, k, 5), a, "walk vs if/else");
+    expectIdentical(native.predict(X, n, { type: "raw" }), a, "native, 2 threads");
+    walked.predict(X, n, b);
+    expectIdentical(b, a, "a batch over WALK_MAX_ROWS (if/else)");
+    // an async threaded call in flight while single rows take the walk on this thread
+    const pending = native.predictAsync(X, n, { type: "raw" });
+    expectIdentical(
+      native.predict(X.subarray(0, 10 * m.ncol), 10, { type: "raw" }),
+      a.subarray(0, 10 * k),
+      "sync",
+    );
+    expectIdentical(await pending, a, "async beside the walk");
+  });
+});

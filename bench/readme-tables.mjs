@@ -56,10 +56,17 @@ for (const e of report.models) {
   out.push(`| batch | ${names.join(" | ")} |`, `|---:|${names.map(() => "---:").join("|")}|`);
   for (const n of sizes) {
     const cells = names.map((name) => {
-      const r = e.results.find((x) => x.engine === name && x.batch === n);
+      const r = e.results.find((x) => x.engine === name && x.batch === n && !x.same);
       return r ? rate(r.rowsPerSec) : "-";
     });
     out.push(`| ${n.toLocaleString("en")} | ${cells.join(" | ")} |`);
+  }
+  if (e.results.some((x) => x.same)) {
+    const cells = names.map((name) => {
+      const r = e.results.find((x) => x.engine === name && x.same);
+      return r ? rate(r.rowsPerSec) : "";
+    });
+    out.push(`| 10, same rows every call | ${cells.join(" | ")} |`);
   }
   out.push("");
   if (e.instructions) {

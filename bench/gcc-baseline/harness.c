@@ -1,7 +1,8 @@
 // Timing harness of the gcc -O2 baseline (see generate.mjs), with the protocol of
 // bench/native/direct_bench.cc so the bench can alternate its rounds with the SDK's:
 //   harness <rows.f64> <nrow>       then one round per stdin line, one JSON line back:
-//   batch <reps> <n>   reps passes over the first n rows, as one batch call would (predict per row)
+//   batch <reps> <n> [cycle]  reps passes over n rows, as one batch call would (predict per row): the first
+//                      n, or with cycle > n the next window of n among the first cycle rows
 //   row <reps> <n>     the same, counted as n single-row calls
 //   dump <n>           the outputs of the first n rows (raw then normal), as hex bit patterns
 #include <stdint.h>
@@ -37,9 +38,11 @@ int main(int argc, char** argv) {
   fclose(f);
   char line[256], mode[32];
   while (fgets(line, sizeof line, stdin)) {
-    long reps = 1, n = 1;
-    if (sscanf(line, "%31s %ld %ld", mode, &reps, &n) < 2) n = reps;
+    long reps = 1, n = 1, cycle = 0;
+    if (sscanf(line, "%31s %ld %ld %ld", mode, &reps, &n, &cycle) < 2) n = reps;
     if (n < 1 || n > nrow) n = nrow;
+    if (cycle > nrow) cycle = 0;
+    const long windows = cycle > n ? cycle / n : 1;
     if (strcmp(mode, "dump") == 0) {
       for (long r = 0; r < reps && r < nrow; r++) {
         double o[64];
@@ -56,7 +59,8 @@ int main(int argc, char** argv) {
     double sink = 0;
     const double t0 = now();
     for (long rep = 0; rep < reps; rep++) {
-      for (long r = 0; r < n; r++) predict(data + r * nf, out + r * k);
+      const double* x = data + (rep % windows) * n * nf;
+      for (long r = 0; r < n; r++) predict(x + r * nf, out + r * k);
       sink += out[0];
     }
     const double s = now() - t0;

@@ -7,7 +7,8 @@
 // SDK and C++ rounds in the same seconds (this machine's noise swamps a 10% difference otherwise).
 // Each stdin line asks for one round and gets one JSON line back:
 //   row <reps> <n>             reps passes of LGBM_BoosterPredictForMatSingleRowFast over the first n rows
-//   batch <reps> <threads> [n] reps calls of LGBM_BoosterPredictForMat on the first n rows (default all)
+//   batch <reps> <threads> [n] [cycle]  reps calls of LGBM_BoosterPredictForMat on n rows (default all): the
+//                              first n, or with cycle > n the next window of n among the first cycle rows
 // -> {"mode", "seconds", "calls", "rowsPerSec", "nsPerCall", "sink"}
 #include <chrono>
 #include <cstdio>
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
     int n = nrow;
     words >> mode >> reps >> arg;
     if (!(words >> n) || n < 1 || n > nrow) n = nrow;
+    int cycle = 0;  // batch: windows of n rows among the first `cycle` (a call never repeats the last one's rows)
+    if (!(words >> cycle) || cycle > nrow) cycle = 0;
+    const int windows = cycle > n ? cycle / n : 1;
     double sink = 0;
     long long calls = 0;
     double rows = 0;
@@ -72,7 +76,8 @@ int main(int argc, char** argv) {
     if (mode == "batch") {
       const std::string params = "num_threads=" + std::to_string(arg);
       for (int r = 0; r < reps; r++, calls++) {
-        check(LGBM_BoosterPredictForMat(booster, data.data(), C_API_DTYPE_FLOAT64, n, ncol, 1, C_API_PREDICT_NORMAL,
+        const double* rows_at = data.data() + static_cast<size_t>(r % windows) * n * ncol;
+        check(LGBM_BoosterPredictForMat(booster, rows_at, C_API_DTYPE_FLOAT64, n, ncol, 1, C_API_PREDICT_NORMAL,
                                         0, -1, params.c_str(), &len, out.data()),
               "predict");
         sink += out[0];

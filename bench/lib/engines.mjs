@@ -45,7 +45,9 @@ export async function buildContenders({ modelFile, text, data, dataFile, nrow, q
       engine: e,
       async time(n, reps, { same = false } = {}) {
         const windows = windowsOf(n, same);
-        const views = Array.from({ length: windows }, (_, w) => data.subarray(w * n * ncol, (w + 1) * n * ncol));
+        const views = Array.from({ length: windows }, (_, w) =>
+          data.subarray(w * n * ncol, (w + 1) * n * ncol),
+        );
         const opts = { numThreads: threads };
         const t0 = performance.now();
         if (n === 1) {

@@ -5,7 +5,8 @@
  * allows WebAssembly but not eval ('wasm-unsafe-eval' without 'unsafe-eval'). The page compiles every zoo
  * model with WasmEngine.create and predicts the zoo rows and random probe rows (thresholds +- 1 ulp, NaN,
  * +-0, +-kZeroThreshold, infinities, categories in and out of the bitsets), in a batch and row by row; raw
- * scores must be LightGBM's bit for bit. A second page without 'wasm-unsafe-eval' shows what such a CSP
+ * scores must be LightGBM's bit for bit; each model a second time with the table walk forced on (single
+ * rows and 10-row batches take it). A second page without 'wasm-unsafe-eval' shows what such a CSP
  * does: WasmEngine.create fails with the browser's CompileError and JsEngine still predicts.
  * Skips when /usr/bin/chromium is missing (.ci/run installs Debian's chromium).
  */
@@ -18,6 +19,8 @@ import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NativeEngine } from "../src/engines/native.js";
 import { JsEngine } from "../src/js.js";
+import { buildLayout } from "../src/model-text/layout.js";
+import { parseModel } from "../src/model-text/parse.js";
 import { CHROMIUM, hasChromium } from "./helpers/chromium.js";
 import { loadZoo, probeRow, zooNames } from "./js-fixtures.js";
 
@@ -51,31 +54,45 @@ const PAGE_SCRIPT = `
 import { JsEngine, WasmEngine } from "/lib.js";
 const toF64 = (h) => { const b = new BigUint64Array(h.map((x) => BigInt("0x" + x))); return new Float64Array(b.buffer); };
 const same = (a, b) => { for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i; return -1; };
-const report = { models: 0, rows: 0, batchMismatches: [], rowMismatches: [], errors: [] };
+const report = { models: 0, walked: 0, rows: 0, batchMismatches: [], rowMismatches: [], errors: [] };
 try {
   const cases = await (await fetch("/cases.json")).json();
   for (const c of cases) {
     const X = toF64(c.X), want = toF64(c.raw);
-    let engine;
-    try {
-      engine = await WasmEngine.create(c.text);
-    } catch (err) {
-      report.errors.push(c.name + ": " + err.name + ": " + err.message);
-      engine = JsEngine.fromString(c.text);
+    // each model twice: by default, and with the table walk forced on (single rows and batches <= 32)
+    for (const walk of ["auto", "always"]) {
+      let engine;
+      try {
+        engine = await WasmEngine.create(c.text, { walk });
+      } catch (err) {
+        if (walk === "always") break;
+        report.errors.push(c.name + ": " + err.name + ": " + err.message);
+        engine = JsEngine.fromString(c.text);
+      }
+      report.engine = engine.name;
+      if (walk === "always" && engine.walks) report.walked++;
+      const what = c.name + (walk === "always" ? " (walk)" : "");
+      const k = want.length / c.nrow;
+      const batch = engine.predict(X, c.nrow, { type: "raw" });
+      const i = same(batch, want);
+      if (i >= 0) report.batchMismatches.push(what + " @" + i + ": " + batch[i] + " vs " + want[i]);
+      for (let r0 = 0; r0 < c.nrow; r0 += 10) {
+        const n = Math.min(10, c.nrow - r0);
+        const small = engine.predict(X.subarray(r0 * c.ncol, (r0 + n) * c.ncol), n, { type: "raw" });
+        const j = same(small, want.subarray(r0 * k, (r0 + n) * k));
+        if (j >= 0) { report.batchMismatches.push(what + " 10-row batch at " + r0); break; }
+      }
+      for (let r = 0; r < c.nrow; r++) {
+        const got = engine.predictRow(X.subarray(r * c.ncol, (r + 1) * c.ncol), { type: "raw" });
+        const j = same(got, want.subarray(r * k, (r + 1) * k));
+        if (j >= 0) { report.rowMismatches.push(what + " row " + r); break; }
+      }
+      if (walk === "auto") {
+        report.models++;
+        report.rows += c.nrow;
+      }
+      engine.dispose();
     }
-    report.engine = engine.name;
-    const k = want.length / c.nrow;
-    const batch = engine.predict(X, c.nrow, { type: "raw" });
-    const i = same(batch, want);
-    if (i >= 0) report.batchMismatches.push(c.name + " @" + i + ": " + batch[i] + " vs " + want[i]);
-    for (let r = 0; r < c.nrow; r++) {
-      const got = engine.predictRow(X.subarray(r * c.ncol, (r + 1) * c.ncol), { type: "raw" });
-      const j = same(got, want.subarray(r * k, (r + 1) * k));
-      if (j >= 0) { report.rowMismatches.push(c.name + " row " + r); break; }
-    }
-    report.models++;
-    report.rows += c.nrow;
-    engine.dispose();
   }
 } catch (err) {
   report.errors.push("page: " + err.name + ": " + err.message);
@@ -148,12 +165,21 @@ async function pageReport(path: string) {
   }
 }
 
+/** Zoo models the table walk takes (no categorical splits, no linear leaves). */
+const walkable = zooNames().filter((name) => {
+  const layout = buildLayout(parseModel(loadZoo(name).modelText));
+  return !layout.anyCategorical && !layout.anyLinear;
+}).length;
+
 describe.runIf(hasChromium)("the wasm engine in headless Chromium", () => {
   it("predicts every zoo model with LightGBM's raw scores, bit for bit, under a CSP without eval", async () => {
     const report = await pageReport("/");
     expect(report.errors).toEqual([]);
     expect(report.engine).toBe("wasm");
     expect(report.models).toBe(zooNames().length);
+    // the walk takes every zoo model without categorical splits or linear leaves
+    expect(walkable).toBeGreaterThan(10);
+    expect(report.walked).toBe(walkable);
     expect(report.batchMismatches).toEqual([]);
     expect(report.rowMismatches).toEqual([]);
     expect(report.rows).toBeGreaterThan(1000);

@@ -36,6 +36,12 @@ export interface WasmEngineOptions {
   numThreads?: number;
   /** Starts worker threads (Node: nodeThreadHost from src/compiled/pool-node.ts). */
   threadHost?: ThreadHost;
+  /**
+   * The table walk for single rows and batches of up to 32 rows (src/compiled/walk.ts): "auto" (default:
+   * models of 8,192 splits and more, whose compiled code outgrows the caches), "always" (any model it
+   * takes: no categorical splits or linear leaves), "never". Same bits either way; a speed choice.
+   */
+  walk?: "auto" | "always" | "never";
 }
 
 let decoder: TextDecoder | undefined;
@@ -95,7 +101,10 @@ export class WasmEngine implements Engine {
     const layout = buildLayout(model);
     const threads = checkThreads(options.numThreads ?? 1);
     const pooled = threads > 1 && options.threadHost !== undefined;
-    return { model, layout, forestOptions: { shared: pooled, maxThreads: pooled ? threads : 1 } };
+    const walk = options.walk ?? "auto";
+    if (walk !== "auto" && walk !== "always" && walk !== "never")
+      throw new RangeError(`walk must be "auto", "always" or "never", got ${String(walk)}`);
+    return { model, layout, forestOptions: { shared: pooled, maxThreads: pooled ? threads : 1, walk } };
   }
 
   /**
@@ -132,6 +141,11 @@ export class WasmEngine implements Engine {
   /** False for a model beyond the compiler's limits (a tree over 1,024 levels deep, over 4M splits). */
   get compiled(): boolean {
     return this.forest !== null;
+  }
+
+  /** Whether single rows and small batches take the table walk (see WasmEngineOptions.walk). */
+  get walks(): boolean {
+    return this.forest?.info.hasWalk ?? false;
   }
 
   outputWidth(options?: PredictOptions): number {

@@ -194,11 +194,12 @@ describe.each(trained)("the walk by default on a big model: %s", (_name, params,
 describe("the walk option", () => {
   const c = loadZoo("binary");
   it("WasmEngine takes auto, always and never, with the same bits, and refuses anything else", () => {
-    const want = WasmEngine.fromString(c.modelText).predict(c.X, 10, { type: "raw" });
+    const X = c.X.subarray(0, 10 * c.ncol);
+    const want = WasmEngine.fromString(c.modelText).predict(X, 10, { type: "raw" });
     for (const walk of ["auto", "always", "never"] as const) {
       const e = WasmEngine.fromString(c.modelText, { walk });
       expect(e.walks).toBe(walk === "always");
-      expectIdentical(e.predict(c.X, 10, { type: "raw" }), want, walk);
+      expectIdentical(e.predict(X, 10, { type: "raw" }), want, walk);
       e.dispose();
     }
     expect(() => WasmEngine.fromString(c.modelText, { walk: "yes" as "auto" })).toThrow(/walk must be/);

@@ -373,7 +373,8 @@ export function compileForest(model: ParsedModel, L: Layout, options: CompileOpt
       `the model has ${L.feat.length} splits; the compiler takes at most ${MAX_COMPILED_SPLITS}`,
     );
   }
-  const p = plan(model, L, options.shape ?? "branch");
+  const walkWanted = wantsWalk(L, options);
+  const p = plan(model, L, options.shape ?? "branch", walkWanted);
   // V8's optimising compile time grows faster than linearly with a function's size: big models get smaller
   // functions (measured: 500 x 127 leaves compiles in ~1 s with 512 nodes a function, ~1.8 s with 1,024)
   const groups = groupTrees(L, options.groupNodes ?? (L.feat.length > 32768 ? 512 : 1024));
@@ -390,7 +391,7 @@ export function compileForest(model: ParsedModel, L: Layout, options: CompileOpt
   funcs.push(runFunction(p, groups, quantizeIndex, blockRows));
   // the walk's tables after the others, 8-aligned
   const walkAt = TABLE_BASE + Math.ceil(p.tableBytes.length / 8) * 8;
-  const walk = wantsWalk(p, options) ? walkTables(p, walkAt) : undefined;
+  const walk = walkWanted ? walkTables(p, walkAt) : undefined;
   let tables = p.tableBytes;
   if (walk !== undefined) {
     funcs.push(walkFunction(p, walk, quantizeIndex));

@@ -105,8 +105,7 @@ export interface Plan {
   /** Per feature and slot kind: byte offset of the slot in a rank row, or -1. */
   slot: Int32Array;
   rankRowBytes: number;
-  /** Bytes of the slots before the leaf slot (what sizes blocks). */
-  rankBytes: number;
+  /** The walk's leaf slot (byte offset in a rank row, always LEAF_RANK), or -1 for a module without walk. */
   leafSlot: number;
   /** Byte address (in memory) of each feature's padded threshold table. */
   tableAddr: Int32Array;
@@ -115,7 +114,7 @@ export interface Plan {
   tableBytes: Uint8Array;
 }
 
-export function plan(model: ParsedModel, L: Layout, shape: "value" | "branch"): Plan {
+export function plan(model: ParsedModel, L: Layout, shape: "value" | "branch", withLeafSlot = false): Plan {
   const nf = L.numFeatures;
   const slot = new Int32Array(nf * 5).fill(-1);
   let nslots = 0;
@@ -123,10 +122,8 @@ export function plan(model: ParsedModel, L: Layout, shape: "value" | "branch"): 
     const s = L.feat[i] * 5 + slotKindOf(L.kind[i]);
     if (slot[s] < 0) slot[s] = nslots++ * 4;
   }
-  // the walk's leaf slot: a rank below every threshold, so a leaf entry's compare keeps the cursor; at a
-  // power-of-two offset above every other slot, so one bit of an entry tells a leaf
-  const rankBytes = nslots * 4;
-  const leafSlot = rankBytes;
+  // the walk's leaf slot, after the others: a rank below every threshold, so a leaf entry never moves
+  const leafSlot = withLeafSlot ? nslots * 4 : -1;
   const tables = thresholdTables(L);
   // memory: leaf values, then the threshold tables (each padded with +Infinity to a power of two), then
   // the categorical bitsets
@@ -160,8 +157,7 @@ export function plan(model: ParsedModel, L: Layout, shape: "value" | "branch"): 
     k: model.numTreePerIteration,
     tables,
     slot,
-    rankRowBytes: leafSlot + 4,
-    rankBytes,
+    rankRowBytes: withLeafSlot ? nslots * 4 + 4 : Math.max(4, nslots * 4),
     leafSlot,
     tableAddr,
     leafAddr: TABLE_BASE,
@@ -238,7 +234,7 @@ export function quantizeFunction(p: Plan): Func {
       b.op(Op.select).mem(Op.i32Store, 2, s(SLOT_CATEGORY));
     }
   }
-  b.get(1).i32(LEAF_RANK).mem(Op.i32Store, 2, p.leafSlot);
+  if (p.leafSlot >= 0) b.get(1).i32(LEAF_RANK).mem(Op.i32Store, 2, p.leafSlot);
   b.get(0)
     .i32(nf * 8)
     .op(Op.i32Add)

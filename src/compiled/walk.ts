@@ -18,6 +18,7 @@
  * No `node:` imports: part of the browser-safe entry.
  */
 
+import type { Layout } from "../model-text/layout.js";
 import type { Plan } from "./ranks.js";
 import { rankOf, slotKindOf, TABLE_BASE } from "./ranks.js";
 import { Bytes, F64, type Func, I32, Op, VOID } from "./wasm-encoder.js";
@@ -45,11 +46,11 @@ const I32_GT_S = 0x4a;
 const I32_NE = 0x47;
 const I32_OR = 0x72;
 
-/** Whether a model gets the walk. */
-export function wantsWalk(p: Plan, options: WalkOptions): boolean {
+/** Whether a model gets the walk (when walkTables takes it). */
+export function wantsWalk(L: Layout, options: WalkOptions): boolean {
   const mode = options.walk ?? "auto";
-  if (mode === "never") return false;
-  return mode === "always" || p.L.feat.length >= WALK_MIN_SPLITS;
+  if (mode === "never" || L.anyCategorical || L.anyLinear) return false;
+  return mode === "always" || L.feat.length >= WALK_MIN_SPLITS;
 }
 
 export interface WalkTables {
@@ -68,7 +69,7 @@ export interface WalkTables {
  */
 export function walkTables(p: Plan, at: number): WalkTables | undefined {
   const L = p.L;
-  if (L.anyCategorical || L.anyLinear) return undefined;
+  if (L.anyCategorical || L.anyLinear || p.leafSlot < 0) return undefined;
   if (WALK_Q + p.rankRowBytes > TABLE_BASE) return undefined;
   let numEntries = 1; // entry 0: a leaf of value 0.0, for the cursors of a last group's missing trees
   for (let t = 0; t < L.numTrees; t++) numEntries += 2 * L.numLeaves[t] - 1;

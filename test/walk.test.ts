@@ -205,3 +205,96 @@ describe("the walk option", () => {
     expect(() => WasmEngine.fromString(c.modelText, { walk: "yes" as "auto" })).toThrow(/walk must be/);
   });
 });
+
+/** A one-tree numeric model from its node arrays (LightGBM's text format). */
+function treeModel(
+  split: number[],
+  threshold: number[],
+  decision: number[],
+  left: number[],
+  right: number[],
+) {
+  const leaves = split.length + 1;
+  return [
+    "tree",
+    "version=v4",
+    "num_class=1",
+    "num_tree_per_iteration=1",
+    "label_index=0",
+    "max_feature_idx=1",
+    "objective=regression",
+    "feature_names=a b",
+    "feature_infos=none none",
+    "",
+    "Tree=0",
+    `num_leaves=${leaves}`,
+    "num_cat=0",
+    `split_feature=${split.join(" ")}`,
+    `threshold=${threshold.join(" ")}`,
+    `decision_type=${decision.join(" ")}`,
+    `left_child=${left.join(" ")}`,
+    `right_child=${right.join(" ")}`,
+    `leaf_value=${Array.from({ length: leaves }, (_, i) => (i * 0.001 - 1).toString()).join(" ")}`,
+    "shrinkage=1",
+    "",
+    "end of trees",
+    "",
+  ].join("\n");
+}
+
+describe("the walk on odd trees", () => {
+  const rows = () => {
+    const X = new Float64Array(2 * 400);
+    for (let r = 0; r < 400; r++) {
+      X[2 * r] = r % 7 === 0 ? Number.NaN : r % 11 === 0 ? 0 : ((r * 7.3) % 1600) - 100;
+      X[2 * r + 1] = (r % 13) - 6;
+    }
+    return X;
+  };
+  const check = (text: string, hasWalk: boolean) => {
+    const model = parseModel(text);
+    const layout = buildLayout(model);
+    const forest = CompiledForest.fromModel(model, layout, { walk: "always" });
+    expect(forest.info.hasWalk).toBe(hasWalk);
+    const lightgbm = NativeEngine.fromString(text, { numThreads: 1, compiled: false });
+    const X = rows();
+    const want = lightgbm.predict(X, 400, { type: "raw" });
+    lightgbm.dispose();
+    expectIdentical(byRows(forest, X, 400, 2, 1), want, "single rows");
+    expectIdentical(byBatches(forest, X, 400, 2, 1, 7), want, "batches of 7");
+  };
+
+  it("a 1,000-deep chain (every missing-value kind): LightGBM's raw scores", () => {
+    const n = 1000;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    check(
+      treeModel(
+        idx.map((i) => i % 2),
+        idx.map((i) => (i % 2 === 0 ? n - i - 100 : (i % 9) - 4)),
+        idx.map((i) => [0, 2, 8, 10, 4][i % 5]),
+        idx.map((i) => -(i + 1)),
+        idx.map((i) => (i + 1 < n ? i + 1 : -(n + 1))),
+      ),
+      true,
+    );
+  });
+
+  it("a tree whose children lie beyond a 16-bit offset goes without the walk, same bits", () => {
+    // root: left a complete tree of 8,191 splits (16,383 entries), right one split: that split's children
+    // are allocated after the whole left subtree, more than 65,535 bytes from it
+    const inner = 8191;
+    const n = inner + 2;
+    const split = Array.from({ length: n }, (_, i) => i % 2);
+    const threshold = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1500 - (i % 1700) : (i % 9) - 4));
+    const decision = Array.from({ length: n }, (_, i) => [0, 2, 8, 10][i % 4]);
+    // heap order: node h (1 .. inner) has children 2h and 2h + 1, leaves from 2h >= inner + 1
+    const child = (c: number) => (c <= inner ? c : -(c - inner - 1) - 1);
+    const left = Array.from({ length: n }, (_, h) =>
+      h === 0 ? 1 : h === n - 1 ? -(inner + 2) : child(2 * h),
+    );
+    const right = Array.from({ length: n }, (_, h) =>
+      h === 0 ? n - 1 : h === n - 1 ? -(inner + 3) : child(2 * h + 1),
+    );
+    check(treeModel(split, threshold, decision, left, right), false);
+  });
+});

@@ -8,7 +8,7 @@
  * model order, so the raw scores are the if/else code's, bit for bit.
  *
  * An entry: i32 threshold rank (a leaf: its index in its tree); u16 address of the rank slot it compares
- * (in the walk's rank row at WALK_Q; a leaf reads the leaf slot, whose rank LEAF_RANK is below every i32,
+ * (in the walk's rank row at WALK_Q; a leaf reads the leaf slot, whose rank LEAF_RANK is the lowest i32,
  * so it never moves); u16 byte offset from the entry to its two children, side by side (0 for a leaf).
  * Per tree: its root entry, then every node's children, preorder (a path's entries stay close).
  *
@@ -40,11 +40,6 @@ export interface WalkOptions {
   /** "auto" (default): big models only; "always": every model it can take (tests); "never". */
   walk?: "auto" | "always" | "never";
 }
-
-const I32_LOAD16_U = 0x2f;
-const I32_GT_S = 0x4a;
-const I32_NE = 0x47;
-const I32_OR = 0x72;
 
 /** Whether a model gets the walk (when walkTables takes it). */
 export function wantsWalk(L: Layout, options: WalkOptions): boolean {
@@ -158,11 +153,11 @@ export function walkFunction(p: Plan, w: WalkTables, quantizeIndex: number): Fun
   for (let j = 0; j < WALK_K; j++) {
     const c = C + j;
     // c = c + children offset + 8 * (rank > threshold); then note whether c is an inner entry
-    b.get(c).mem(I32_LOAD16_U, 1, 4).mem(Op.i32Load, 2, 0);
-    b.get(c).mem(Op.i32Load, 2, 0).op(I32_GT_S).i32(3).op(Op.i32Shl);
-    b.get(c).get(c).mem(I32_LOAD16_U, 1, 6);
+    b.get(c).mem(Op.i32Load16U, 1, 4).mem(Op.i32Load, 2, 0);
+    b.get(c).mem(Op.i32Load, 2, 0).op(Op.i32GtS).i32(3).op(Op.i32Shl);
+    b.get(c).get(c).mem(Op.i32Load16U, 1, 6);
     b.op(Op.i32Add).op(Op.i32Add).tee(c);
-    b.mem(I32_LOAD16_U, 1, 6).get(MOVED).op(I32_OR).set(MOVED);
+    b.mem(Op.i32Load16U, 1, 6).get(MOVED).op(Op.i32Or).set(MOVED);
   }
   b.get(MOVED).op(Op.brIf).u32(0);
   b.op(Op.end);
@@ -198,7 +193,7 @@ export function walkFunction(p: Plan, w: WalkTables, quantizeIndex: number): Fun
     .op(Op.i32Add)
     .tee(G)
     .i32(w.groupsEnd)
-    .op(I32_NE)
+    .op(Op.i32Ne)
     .op(Op.brIf)
     .u32(0);
   b.op(Op.end);

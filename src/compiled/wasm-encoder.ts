@@ -13,7 +13,7 @@ export const F64 = 0x7c;
 /** Block type of a block without results. */
 export const VOID = 0x40;
 
-/** The opcodes the compiler uses (single-byte ones, plus the 0xfc-prefixed saturating truncation). */
+/** The opcodes the compilers use (single-byte ones, plus the 0xfc-prefixed saturating truncation). */
 export const Op = {
   block: 0x02,
   loop: 0x03,
@@ -28,6 +28,7 @@ export const Op = {
   localSet: 0x21,
   localTee: 0x22,
   i32Load: 0x28,
+  i32Load16U: 0x2f,
   f64Load: 0x2b,
   i32Store: 0x36,
   f64Store: 0x39,
@@ -37,6 +38,8 @@ export const Op = {
   i32Eqz: 0x45,
   i32LtS: 0x48,
   i32LtU: 0x49,
+  i32Ne: 0x47,
+  i32GtS: 0x4a,
   i32LeS: 0x4c,
   f64Ne: 0x62,
   f64Lt: 0x63,
@@ -46,6 +49,7 @@ export const Op = {
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
+  i32Or: 0x72,
   i32Shl: 0x74,
   i32ShrU: 0x76,
   i64And: 0x83,

@@ -1,11 +1,11 @@
 /**
  * The table walk (src/compiled/walk.ts): single rows and small batches of big models, against LightGBM
  * itself (the native engine with compiled: false), bit for bit on raw scores:
- *   every zoo model with the walk forced on ("always"; models with categorical splits or linear leaves
+ *   every zoo model with the walk forced on ("always"; models with linear leaves or categories over 31
  *   must come without it), single rows and batches of 1 to 33 rows, and fast-check rows probing every
  *   threshold +- 1 ulp, NaN, +-0, +-kZeroThreshold and infinities;
  *   models trained here big enough to get the walk by default (binary with NaNs, zero as missing,
- *   multiclass with a last group of fewer than 8 trees), through the native and wasm engines' defaults,
+ *   multiclass with a last group of fewer than 8 trees, categorical features), through the native and wasm engines' defaults,
  *   single rows, small batches, threads, and transformed outputs.
  */
 import fc from "fast-check";
@@ -18,6 +18,7 @@ import { buildLayout } from "../src/model-text/layout.js";
 import { parseModel } from "../src/model-text/parse.js";
 import { loadBinding } from "../src/native/binding.js";
 import { mulberry32 } from "../src/train/prng.js";
+import { walkable } from "./helpers/walkable.js";
 import { firstNotIdentical, loadZoo, probeRow, zooNames } from "./js-fixtures.js";
 
 function expectIdentical(actual: Float64Array, expected: Float64Array, what: string): void {
@@ -63,8 +64,8 @@ describe.each(zooNames())("the walk forced on zoo model %s", (name) => {
   const k = model.numTreePerIteration;
   afterAll(() => lightgbm.dispose());
 
-  it("is built unless the model has categorical splits or linear leaves", () => {
-    expect(forest.info.hasWalk).toBe(!layout.anyCategorical && !layout.anyLinear);
+  it("is built unless the model has linear leaves or a category over 31", () => {
+    expect(forest.info.hasWalk).toBe(walkable(layout));
     expect(CompiledForest.fromModel(model, layout, { walk: "never" }).info.hasWalk).toBe(false);
   });
 
@@ -93,17 +94,28 @@ describe.each(zooNames())("the walk forced on zoo model %s", (name) => {
 function train(params: string, rounds: number, ncol: number, nrow: number, classes = 2) {
   const { Dataset, Booster } = loadBinding();
   const rand = mulberry32(17);
+  const categorical = params.includes("categorical_feature");
   const X = new Float64Array(nrow * ncol);
   for (let i = 0; i < X.length; i++) {
     const f = i % ncol;
     const r = rand();
-    // a few features with NaNs, a few with exact zeros
-    X[i] = f % 5 === 1 && r < 0.08 ? Number.NaN : f % 5 === 2 && r < 0.2 ? 0 : rand() * 10 - 5;
+    // a few features with NaNs, a few with exact zeros; with categorical_feature=0,1 those two hold
+    // categories 0 .. 29
+    X[i] =
+      categorical && f < 2
+        ? Math.floor(rand() * 30)
+        : f % 5 === 1 && r < 0.08
+          ? Number.NaN
+          : f % 5 === 2 && r < 0.2
+            ? 0
+            : rand() * 10 - 5;
   }
   const y = new Float64Array(nrow);
   for (let r = 0; r < nrow; r++) {
     const x = (f: number) => (Number.isNaN(X[r * ncol + f]) ? 0 : X[r * ncol + f]);
-    const s = Math.sin(x(0)) * x(1) + x(2) * x(3) - (x(4) > 1 ? 2 : 0) + Math.cos(x(5) * x(6)) + rand();
+    const s = categorical
+      ? ((x(0) * 7) % 11) / 3 - 1.5 + (x(1) % 3 === 0 ? 1 : -0.5) + x(2) * x(3) * 0.3 + rand()
+      : Math.sin(x(0)) * x(1) + x(2) * x(3) - (x(4) > 1 ? 2 : 0) + Math.cos(x(5) * x(6)) + rand();
     y[r] =
       classes === 2 ? (s > 0 ? 1 : 0) : Math.min(classes - 1, Math.max(0, Math.floor(s / 3 + classes / 2)));
   }
@@ -123,6 +135,12 @@ const trained = [
   ["binary, NaN missing", `objective=binary ${common}`, 80, 1],
   ["binary, zero as missing", `objective=binary zero_as_missing=true ${common}`, 80, 1],
   ["multiclass (3), a last group of 7 trees", `objective=multiclass num_class=3 ${common}`, 29, 3],
+  [
+    "binary, categorical features (categories 0 .. 29)",
+    `objective=binary categorical_feature=0,1 ${common}`,
+    80,
+    1,
+  ],
 ] as const;
 
 describe.each(trained)("the walk by default on a big model: %s", (_name, params, rounds, k) => {
@@ -138,12 +156,16 @@ describe.each(trained)("the walk by default on a big model: %s", (_name, params,
     wasm.dispose();
   });
   const n = 300;
-  const X = m.X.subarray(0, n * m.ncol);
+  // the training rows, with some values no category holds (NaN, negative, over 31) in categorical columns
+  const X = m.X.slice(0, n * m.ncol);
+  if (params.includes("categorical_feature"))
+    for (let r = 0; r < n; r += 7) X[r * m.ncol + (r % 2)] = [Number.NaN, -1, -0.5, 35, 31.5, 2 ** 31][r % 6];
 
   it("is big enough to get the walk", () => {
     expect(layout.feat.length).toBeGreaterThanOrEqual(WALK_MIN_SPLITS);
     expect(CompiledForest.fromModel(model, layout).info.hasWalk).toBe(true);
     expect(model.numTreePerIteration).toBe(k);
+    expect(layout.anyCategorical).toBe(params.includes("categorical_feature"));
     // 8 trees a group: the multiclass model's last group has 7 (29 iterations x 3 classes)
     expect(layout.numTrees % 8).toBe(k === 3 ? 7 : 0);
   });

@@ -107,6 +107,11 @@ export interface Plan {
   rankRowBytes: number;
   /** The walk's leaf slot (byte offset in a rank row, always LEAF_RANK), or -1 for a module without walk. */
   leafSlot: number;
+  /**
+   * Per feature with categorical splits, in modules with the walk: the slot of the row's category as a
+   * one-word mask (1 << category; 0 for no category or one over 31), or -1.
+   */
+  maskSlot: Int32Array;
   /** Byte address (in memory) of each feature's padded threshold table. */
   tableAddr: Int32Array;
   leafAddr: number;
@@ -122,6 +127,9 @@ export function plan(model: ParsedModel, L: Layout, shape: "value" | "branch", w
     const s = L.feat[i] * 5 + slotKindOf(L.kind[i]);
     if (slot[s] < 0) slot[s] = nslots++ * 4;
   }
+  const maskSlot = new Int32Array(nf).fill(-1);
+  if (withLeafSlot)
+    for (let f = 0; f < nf; f++) if (slot[f * 5 + SLOT_CATEGORY] >= 0) maskSlot[f] = nslots++ * 4;
   // the walk's leaf slot, after the others: a rank below every threshold, so a leaf entry never moves
   const leafSlot = withLeafSlot ? nslots * 4 : -1;
   const tables = thresholdTables(L);
@@ -159,6 +167,7 @@ export function plan(model: ParsedModel, L: Layout, shape: "value" | "branch", w
     slot,
     rankRowBytes: withLeafSlot ? nslots * 4 + 4 : Math.max(4, nslots * 4),
     leafSlot,
+    maskSlot,
     tableAddr,
     leafAddr: TABLE_BASE,
     catAddr,
@@ -232,6 +241,12 @@ export function quantizeFunction(p: Plan): Func {
       b.get(1).get(V).i32TruncSatF64S().i32(-1);
       b.get(V).f64c(-1).op(Op.f64Gt).get(V).f64c(2147483648).op(Op.f64Lt).op(Op.i32And);
       b.op(Op.select).mem(Op.i32Store, 2, s(SLOT_CATEGORY));
+      if (p.maskSlot[f] >= 0) {
+        // the walk's mask: 1 << category for categories 0 .. 31 (-1, none, is unsigned-above 31)
+        b.get(1).i32(1).get(1).mem(Op.i32Load, 2, s(SLOT_CATEGORY)).op(Op.i32Shl).i32(0);
+        b.get(1).mem(Op.i32Load, 2, s(SLOT_CATEGORY)).i32(32).op(Op.i32LtU);
+        b.op(Op.select).mem(Op.i32Store, 2, p.maskSlot[f]);
+      }
     }
   }
   if (p.leafSlot >= 0) b.get(1).i32(LEAF_RANK).mem(Op.i32Store, 2, p.leafSlot);

@@ -18,7 +18,7 @@
  * No `node:` imports: part of the browser-safe entry.
  */
 
-import type { Layout } from "../model-text/layout.js";
+import { KIND_CATEGORICAL, type Layout } from "../model-text/layout.js";
 import type { Plan } from "./ranks.js";
 import { rankOf, slotKindOf, TABLE_BASE } from "./ranks.js";
 import { Bytes, F64, type Func, I32, Op, VOID } from "./wasm-encoder.js";
@@ -44,7 +44,7 @@ export interface WalkOptions {
 /** Whether a model gets the walk (when walkTables takes it). */
 export function wantsWalk(L: Layout, options: WalkOptions): boolean {
   const mode = options.walk ?? "auto";
-  if (mode === "never" || L.anyCategorical || L.anyLinear) return false;
+  if (mode === "never" || L.anyLinear) return false;
   return mode === "always" || L.feat.length >= WALK_MIN_SPLITS;
 }
 
@@ -64,7 +64,7 @@ export interface WalkTables {
  */
 export function walkTables(p: Plan, at: number): WalkTables | undefined {
   const L = p.L;
-  if (L.anyCategorical || L.anyLinear || p.leafSlot < 0) return undefined;
+  if (L.anyLinear || p.leafSlot < 0) return undefined;
   if (WALK_Q + p.rankRowBytes > TABLE_BASE) return undefined;
   let numEntries = 1; // entry 0: a leaf of value 0.0, for the cursors of a last group's missing trees
   for (let t = 0; t < L.numTrees; t++) numEntries += 2 * L.numLeaves[t] - 1;
@@ -93,8 +93,16 @@ export function walkTables(p: Plan, at: number): WalkTables | undefined {
       e += 2;
       const rel = (pair - entry) * 8;
       if (rel > 0xffff) return undefined;
-      words[2 * entry] = rankOf(p, c);
-      words[2 * entry + 1] = (WALK_Q + p.slot[L.feat[c] * 5 + slotKindOf(L.kind[c])]) | (rel << 16);
+      if (L.kind[c] === KIND_CATEGORICAL) {
+        // categories 0 .. 31 only: the bitset is one word, tested against the row's mask; bit 0 of the
+        // children offset says so
+        if (L.catWords[c] > 1) return undefined;
+        words[2 * entry] = L.catWords[c] === 1 ? L.catBits[L.catStart[c]] | 0 : 0;
+        words[2 * entry + 1] = (WALK_Q + p.maskSlot[L.feat[c]]) | ((rel | 1) << 16);
+      } else {
+        words[2 * entry] = rankOf(p, c);
+        words[2 * entry + 1] = (WALK_Q + p.slot[L.feat[c] * 5 + slotKindOf(L.kind[c])]) | (rel << 16);
+      }
       stack.push(pair + 1, L.right[c], pair, L.left[c]);
     }
   }
@@ -131,7 +139,11 @@ export function walkFunction(p: Plan, w: WalkTables, quantizeIndex: number): Fun
   const C = 5; // WALK_K cursors
   const T = C + WALK_K;
   const MOVED = T + 1;
-  const ACC = MOVED + 1; // f64
+  // models with categorical splits: two more locals, for a step that tests either kind of entry
+  const categorical = p.L.anyCategorical;
+  const R = MOVED + 1;
+  const W = R + 1;
+  const ACC = categorical ? W + 1 : MOVED + 1; // f64
   const b = new Bytes(4096);
   b.op(Op.block).byte(VOID).op(Op.loop).byte(VOID);
   b.get(1).op(Op.i32Eqz).op(Op.brIf).u32(1);
@@ -153,10 +165,21 @@ export function walkFunction(p: Plan, w: WalkTables, quantizeIndex: number): Fun
   for (let j = 0; j < WALK_K; j++) {
     const c = C + j;
     // c = c + children offset + 8 * (rank > threshold); then note whether c is an inner entry
-    b.get(c).mem(Op.i32Load16U, 1, 4).mem(Op.i32Load, 2, 0);
-    b.get(c).mem(Op.i32Load, 2, 0).op(Op.i32GtS).i32(3).op(Op.i32Shl);
-    b.get(c).get(c).mem(Op.i32Load16U, 1, 6);
-    b.op(Op.i32Add).op(Op.i32Add).tee(c);
+    if (!categorical) {
+      b.get(c).mem(Op.i32Load16U, 1, 4).mem(Op.i32Load, 2, 0);
+      b.get(c).mem(Op.i32Load, 2, 0).op(Op.i32GtS).i32(3).op(Op.i32Shl);
+      b.get(c).get(c).mem(Op.i32Load16U, 1, 6);
+      b.op(Op.i32Add).op(Op.i32Add).tee(c);
+    } else {
+      // a categorical entry (bit 0 of its offset) goes right when the row's mask is not in its bitset
+      b.get(c).mem(Op.i32Load16U, 1, 4).mem(Op.i32Load, 2, 0).set(R);
+      b.get(c).mem(Op.i32Load, 2, 0).set(W);
+      b.get(R).get(W).op(Op.i32And).op(Op.i32Eqz);
+      b.get(R).get(W).op(Op.i32GtS);
+      b.get(c).mem(Op.i32Load16U, 1, 6).tee(W).i32(1).op(Op.i32And);
+      b.op(Op.select).i32(3).op(Op.i32Shl);
+      b.get(c).op(Op.i32Add).get(W).i32(-8).op(Op.i32And).op(Op.i32Add).tee(c);
+    }
     b.mem(Op.i32Load16U, 1, 6).get(MOVED).op(Op.i32Or).set(MOVED);
   }
   b.get(MOVED).op(Op.brIf).u32(0);
@@ -211,7 +234,7 @@ export function walkFunction(p: Plan, w: WalkTables, quantizeIndex: number): Fun
   return {
     type: 2,
     locals: [
-      [1 + WALK_K + 2, I32],
+      [1 + WALK_K + (categorical ? 4 : 2), I32],
       [1, F64],
     ],
     body: b,

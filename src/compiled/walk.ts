@@ -10,7 +10,9 @@
  * An entry: i32 threshold rank (a leaf: its index in its tree); u16 address of the rank slot it compares
  * (in the walk's rank row at WALK_Q; a leaf reads the leaf slot, whose rank LEAF_RANK is the lowest i32,
  * so it never moves); u16 byte offset from the entry to its two children, side by side (0 for a leaf).
- * Per tree: its root entry, then every node's children, preorder (a path's entries stay close).
+ * Per tree: its root entry, then every node's children, preorder (a path's entries stay close). A
+ * categorical split (categories 0 .. 31) holds its one-word bitset instead of a rank, reads the row's
+ * category mask (ranks.ts: 1 << category), and sets bit 0 of its children offset.
  *
  * The walk ranks one row at a time into one fixed rank row: it runs on the forest's own thread only (the
  * synchronous calls); worker threads use `run`.
@@ -59,7 +61,7 @@ export interface WalkTables {
 /**
  * The walk's entries and its group table (per group of WALK_K trees, per tree: root entry address, address
  * of its leaf values, byte offset of its output), or undefined for a model the walk does not take:
- * categorical splits and linear leaves (the if/else code has them), a rank row that does not fit below the
+ * linear leaves and categories over 31 (the if/else code has them), a rank row that does not fit below the
  * tables, or a tree too big for an entry's 16-bit child offset.
  */
 export function walkTables(p: Plan, at: number): WalkTables | undefined {

@@ -39,7 +39,7 @@ export interface WasmEngineOptions {
   /**
    * The table walk for single rows and batches of up to 32 rows (src/compiled/walk.ts): "auto" (default:
    * models of 8,192 splits and more, whose compiled code outgrows the caches), "always" (any model it
-   * takes: no categorical splits or linear leaves), "never". Same bits either way; a speed choice.
+   * takes: no linear leaves, categories 0 .. 31), "never". Same bits either way; a speed choice.
    */
   walk?: "auto" | "always" | "never";
 }

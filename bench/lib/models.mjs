@@ -38,6 +38,36 @@ export async function largeModelFile({ log = () => {} } = {}) {
   return file;
 }
 
+/** The large model's shape with 5 categorical features of 30 categories (the table walk's bench). */
+export async function largeCategoricalModelFile({ log = () => {} } = {}) {
+  const file = join(cacheDir, "large-cat-500x127-40f.txt");
+  if (existsSync(file)) return file;
+  mkdirSync(cacheDir, { recursive: true });
+  const ncol = 40;
+  const nrow = 50_000;
+  const X = categoricalRows(nrow, ncol, 7);
+  const rand = rng(11);
+  const y = new Float64Array(nrow);
+  for (let r = 0; r < nrow; r++) {
+    const x = (f) => X[r * ncol + f];
+    const s =
+      Math.sin(x(5)) * x(6) + ((x(0) * 7) % 11) / 5 - 1 + (x(1) % 3 === 0 ? 1 : -0.5) + x(7) * x(8) * 0.2;
+    y[r] = s + rand() - 0.5 > 0 ? 1 : 0;
+  }
+  log("training the large categorical bench model (cached after the first run)...");
+  const { trainMatrix } = await import(join(root, "bench/lib/train-matrix.mjs"));
+  writeFileSync(file, trainMatrix(X, y, nrow, ncol, 500, 127, "categorical_feature=0,1,2,3,4"));
+  return file;
+}
+
+/** Synthetic rows whose first 5 features are categories 0 .. 29. */
+export function categoricalRows(nrow, ncol = 40, seed = 1) {
+  const data = syntheticRows(nrow, ncol, seed);
+  for (let i = 0; i < data.length; i++)
+    if (i % ncol < 5) data[i] = Number.isNaN(data[i]) ? data[i] : Math.floor(Math.abs(data[i]) * 6);
+  return data;
+}
+
 export function shippedModelFile() {
   const file = join(root, "models/hr-attrition/model.txt");
   return existsSync(file) ? file : undefined;

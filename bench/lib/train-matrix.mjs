@@ -4,9 +4,9 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { root } from "./models.mjs";
 
-export function trainMatrix(X, y, nrow, ncol, iterations, numLeaves) {
+export function trainMatrix(X, y, nrow, ncol, iterations, numLeaves, extraParams = "") {
   const { Booster, Dataset } = createRequire(import.meta.url)(join(root, "build/Release/lightgbm_node.node"));
-  const params = `objective=binary num_leaves=${numLeaves} min_data_in_leaf=5 max_bin=255 verbose=-1 seed=1 num_threads=${availableParallelism()}`;
+  const params = `objective=binary num_leaves=${numLeaves} min_data_in_leaf=5 max_bin=255 verbose=-1 seed=1 num_threads=${availableParallelism()} ${extraParams}`;
   const ds = new Dataset(X, nrow, ncol, params);
   ds.setField("label", y);
   const booster = new Booster("train", ds, params);

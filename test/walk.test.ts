@@ -18,6 +18,7 @@ import { buildLayout } from "../src/model-text/layout.js";
 import { parseModel } from "../src/model-text/parse.js";
 import { loadBinding } from "../src/native/binding.js";
 import { mulberry32 } from "../src/train/prng.js";
+import { oneTreeModel } from "./helpers/one-tree-model.js";
 import { walkable } from "./helpers/walkable.js";
 import { firstNotIdentical, loadZoo, probeRow, zooNames } from "./js-fixtures.js";
 
@@ -230,42 +231,6 @@ describe("the walk option", () => {
   });
 });
 
-/** A one-tree numeric model from its node arrays (LightGBM's text format). */
-function treeModel(
-  split: number[],
-  threshold: number[],
-  decision: number[],
-  left: number[],
-  right: number[],
-) {
-  const leaves = split.length + 1;
-  return [
-    "tree",
-    "version=v4",
-    "num_class=1",
-    "num_tree_per_iteration=1",
-    "label_index=0",
-    "max_feature_idx=1",
-    "objective=regression",
-    "feature_names=a b",
-    "feature_infos=none none",
-    "",
-    "Tree=0",
-    `num_leaves=${leaves}`,
-    "num_cat=0",
-    `split_feature=${split.join(" ")}`,
-    `threshold=${threshold.join(" ")}`,
-    `decision_type=${decision.join(" ")}`,
-    `left_child=${left.join(" ")}`,
-    `right_child=${right.join(" ")}`,
-    `leaf_value=${Array.from({ length: leaves }, (_, i) => (i * 0.001 - 1).toString()).join(" ")}`,
-    "shrinkage=1",
-    "",
-    "end of trees",
-    "",
-  ].join("\n");
-}
-
 describe("the walk on odd trees", () => {
   const rows = () => {
     const X = new Float64Array(2 * 400);
@@ -292,13 +257,13 @@ describe("the walk on odd trees", () => {
     const n = 1000;
     const idx = Array.from({ length: n }, (_, i) => i);
     check(
-      treeModel(
-        idx.map((i) => i % 2),
-        idx.map((i) => (i % 2 === 0 ? n - i - 100 : (i % 9) - 4)),
-        idx.map((i) => [0, 2, 8, 10, 4][i % 5]),
-        idx.map((i) => -(i + 1)),
-        idx.map((i) => (i + 1 < n ? i + 1 : -(n + 1))),
-      ),
+      oneTreeModel({
+        split: idx.map((i) => i % 2),
+        threshold: idx.map((i) => (i % 2 === 0 ? n - i - 100 : (i % 9) - 4)),
+        decision: idx.map((i) => [0, 2, 8, 10, 4][i % 5]),
+        left: idx.map((i) => -(i + 1)),
+        right: idx.map((i) => (i + 1 < n ? i + 1 : -(n + 1))),
+      }),
       true,
     );
   });
@@ -319,6 +284,6 @@ describe("the walk on odd trees", () => {
     const right = Array.from({ length: n }, (_, h) =>
       h === 0 ? n - 1 : h === n - 1 ? -(inner + 3) : child(2 * h + 1),
     );
-    check(treeModel(split, threshold, decision, left, right), false);
+    check(oneTreeModel({ split, threshold, decision, left, right }), false);
   });
 });

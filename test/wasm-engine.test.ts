@@ -23,6 +23,7 @@ import { JsEngine } from "../src/js.js";
 import { buildLayout } from "../src/model-text/layout.js";
 import { parseModel } from "../src/model-text/parse.js";
 import { NORMAL_TOLERANCE } from "./helpers/libm.js";
+import { oneTreeModel } from "./helpers/one-tree-model.js";
 import {
   firstNotIdentical,
   loadZoo,
@@ -230,35 +231,15 @@ describe("wasm engine", () => {
   /** One tree of `leaves` leaves in a chain (each split's right child is the next split), wide bitset. */
   function chainModel(leaves: number): string {
     const nodes = leaves - 1;
-    const list = (f: (i: number) => number | string) =>
-      Array.from({ length: nodes }, (_, i) => f(i)).join(" ");
-    return [
-      "tree",
-      "version=v4",
-      "num_class=1",
-      "num_tree_per_iteration=1",
-      "label_index=0",
-      "max_feature_idx=1",
-      "objective=regression",
-      "feature_names=a b",
-      "feature_infos=none none",
-      "",
-      "Tree=0",
-      `num_leaves=${leaves}`,
-      "num_cat=1",
-      `split_feature=${list((i) => (i === 1 ? 1 : 0))}`,
-      `threshold=${list((i) => (i === 1 ? 0 : nodes - i))}`,
-      `decision_type=${list((i) => (i === 1 ? 1 : i % 3 === 0 ? 2 : 8))}`,
-      `left_child=${list((i) => -(i + 1))}`,
-      `right_child=${list((i) => (i + 1 < nodes ? i + 1 : -leaves))}`,
-      `leaf_value=${Array.from({ length: leaves }, (_, i) => (i * 0.001 - 1).toString()).join(" ")}`,
-      "cat_boundaries=0 8",
-      "cat_threshold=1 2 4 8 16 32 64 2147483648",
-      "shrinkage=1",
-      "",
-      "end of trees",
-      "",
-    ].join("\n");
+    const list = (f: (i: number) => number) => Array.from({ length: nodes }, (_, i) => f(i));
+    return oneTreeModel({
+      split: list((i) => (i === 1 ? 1 : 0)),
+      threshold: list((i) => (i === 1 ? 0 : nodes - i)),
+      decision: list((i) => (i === 1 ? 1 : i % 3 === 0 ? 2 : 8)),
+      left: list((i) => -(i + 1)),
+      right: list((i) => (i + 1 < nodes ? i + 1 : -leaves)),
+      cat: { boundaries: [0, 8], bits: [1, 2, 4, 8, 16, 32, 64, 2147483648] },
+    });
   }
   const chainRows = () => {
     const X = new Float64Array(2 * 400);

@@ -9,6 +9,7 @@
 #include "output_converter.h"
 #include "row_predictor.h"
 #include "stderr_hook.h"
+#include "table_walk.h"
 
 namespace lgbm_node {
 namespace {
@@ -28,11 +29,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->dataset = Napi::Persistent(Dataset::Init(env));
   data->rowPredictor = Napi::Persistent(RowPredictor::Init(env));
   data->outputConverter = Napi::Persistent(OutputConverter::Init(env));
+  data->tableWalk = Napi::Persistent(TableWalk::Init(env));
   env.SetInstanceData(data);  // deleted by node-addon-api when this environment is torn down
   exports.Set("Booster", data->booster.Value());
   exports.Set("Dataset", data->dataset.Value());
   exports.Set("RowPredictor", data->rowPredictor.Value());
   exports.Set("OutputConverter", data->outputConverter.Value());
+  exports.Set("TableWalk", data->tableWalk.Value());
   exports.Set("takeLogs", Napi::Function::New<TakeLogs>(env, "takeLogs"));
   return exports;
 }

@@ -11,6 +11,7 @@ struct AddonData {
   Napi::FunctionReference dataset;
   Napi::FunctionReference rowPredictor;
   Napi::FunctionReference outputConverter;
+  Napi::FunctionReference tableWalk;
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

@@ -18,6 +18,7 @@ import { buildLayout } from "../src/model-text/layout.js";
 import { parseModel } from "../src/model-text/parse.js";
 import { loadBinding } from "../src/native/binding.js";
 import { mulberry32 } from "../src/train/prng.js";
+import { byBatches, byRows } from "./helpers/forest-rows.js";
 import { oneTreeModel } from "./helpers/one-tree-model.js";
 import { walkable } from "./helpers/walkable.js";
 import { firstNotIdentical, loadZoo, probeRow, zooNames } from "./js-fixtures.js";
@@ -26,34 +27,6 @@ function expectIdentical(actual: Float64Array, expected: Float64Array, what: str
   expect(actual.length, `${what} length`).toBe(expected.length);
   const i = firstNotIdentical(actual, expected);
   expect(i, `${what}: first difference at ${i}: ${actual[i]} vs LightGBM ${expected[i]}`).toBe(-1);
-}
-
-/** Raw scores of every row through the forest's single-row call, and through batches of `size` rows. */
-function byRows(forest: CompiledForest, X: Float64Array, nrow: number, ncol: number, k: number) {
-  const out = new Float64Array(nrow * k);
-  const o = new Float64Array(k);
-  for (let r = 0; r < nrow; r++) {
-    forest.predictRow(X.subarray(r * ncol, (r + 1) * ncol), o);
-    out.set(o, r * k);
-  }
-  return out;
-}
-function byBatches(
-  forest: CompiledForest,
-  X: Float64Array,
-  nrow: number,
-  ncol: number,
-  k: number,
-  size: number,
-) {
-  const out = new Float64Array(nrow * k);
-  for (let r0 = 0; r0 < nrow; r0 += size) {
-    const m = Math.min(size, nrow - r0);
-    const o = new Float64Array(m * k);
-    forest.predict(X.subarray(r0 * ncol, (r0 + m) * ncol), m, o);
-    out.set(o, r0 * k);
-  }
-  return out;
 }
 
 describe.each(zooNames())("the walk forced on zoo model %s", (name) => {
@@ -151,10 +124,15 @@ describe.each(trained)("the walk by default on a big model: %s", (_name, params,
   const lightgbm = NativeEngine.fromString(m.text, { numThreads: 1, compiled: false });
   const native = NativeEngine.fromString(m.text, { numThreads: 2 });
   const wasm = WasmEngine.fromString(m.text);
+  // the native engine with each walk kernel this CPU runs (the addon's AVX-512 and AVX2 ones, WebAssembly)
+  const kernels = [...loadBinding().TableWalk.isas(), "wasm" as const].map((walkKernel) =>
+    NativeEngine.fromString(m.text, { numThreads: 1, walkKernel }),
+  );
   afterAll(() => {
     lightgbm.dispose();
     native.dispose();
     wasm.dispose();
+    for (const e of kernels) e.dispose();
   });
   const n = 300;
   // the training rows, with some values no category holds (NaN, negative, over 31) in categorical columns
@@ -169,17 +147,20 @@ describe.each(trained)("the walk by default on a big model: %s", (_name, params,
     expect(layout.anyCategorical).toBe(params.includes("categorical_feature"));
     // 8 trees a group: the multiclass model's last group has 7 (29 iterations x 3 classes)
     expect(layout.numTrees % 8).toBe(k === 3 ? 7 : 0);
+    expect(native.walkKernel).toBe(loadBinding().TableWalk.isas()[0] ?? "wasm");
+    expect(kernels.map((e) => e.walkKernel)).toEqual([...loadBinding().TableWalk.isas(), "wasm"]);
   });
 
   it("native and wasm engines: single rows and small batches are LightGBM's, raw and normal", () => {
     for (const type of ["raw", "normal"] as const) {
       const want = lightgbm.predict(X, n, { type });
       const width = want.length / n;
-      for (const engine of [native, wasm]) {
+      for (const engine of [native, wasm, ...kernels]) {
         const rows = new Float64Array(want.length);
         for (let r = 0; r < n; r++)
           rows.set(engine.predictRow(X.subarray(r * m.ncol, (r + 1) * m.ncol), { type }), r * width);
-        expectIdentical(rows, want, `${engine.name} ${type} single rows`);
+        const what = `${engine.name}${engine instanceof NativeEngine ? ` (${engine.walkKernel})` : ""} ${type}`;
+        expectIdentical(rows, want, `${what} single rows`);
         for (const size of [1, 10, WALK_MAX_ROWS, 100]) {
           const got = new Float64Array(want.length);
           for (let r0 = 0; r0 < n; r0 += size) {
@@ -189,7 +170,7 @@ describe.each(trained)("the walk by default on a big model: %s", (_name, params,
               r0 * width,
             );
           }
-          expectIdentical(got, want, `${engine.name} ${type} batches of ${size}`);
+          expectIdentical(got, want, `${what} batches of ${size}`);
         }
       }
     }

@@ -53,7 +53,7 @@ export interface CompileOptions {
 }
 
 export interface CompiledModel {
-  /** The module's bytes (imports "env" "memory"; exports `run`, and `walk` when hasWalk). */
+  /** The module's bytes (imports "env" "memory"; exports `run`, and `walk` and `rank` when hasWalk). */
   bytes: Uint8Array;
   /** Bytes to copy to TABLE_BASE in the memory before the first call. */
   tables: Uint8Array;
@@ -70,6 +70,12 @@ export interface CompiledModel {
   shared: boolean;
   /** Whether the module exports `walk` (single rows and small batches, on the forest's own thread). */
   hasWalk: boolean;
+  /**
+   * Where the walk's tables lie in the memory, for a native walker (the addon's SIMD kernels): entries
+   * [entriesAt, entriesEnd), the group table at groupsAddr (12 bytes a tree). The module then also exports
+   * `rank` (quantize(x, q, n): the rank rows the walk reads).
+   */
+  walkLayout?: { entriesAt: number; entriesEnd: number; groupsAddr: number; categorical: boolean };
 }
 
 // Locals of a group function: params x, q, n, out; then accumulators (f64 x k), linear-leaf scratch
@@ -386,12 +392,13 @@ export function compileForest(model: ParsedModel, L: Layout, options: CompileOpt
     funcs.push(groupFunction(p, first, count));
     first += count;
   }
-  funcs.push(quantizeFunction(p));
+  const walkAt = TABLE_BASE + Math.ceil(p.tableBytes.length / 8) * 8;
+  const walk = walkWanted ? walkTables(p, walkAt) : undefined;
+  // with the walk, the rank rows are exported too: a native walker reads them
+  funcs.push({ ...quantizeFunction(p), export: walk !== undefined ? "rank" : undefined });
   const quantizeIndex = funcs.length - 1;
   funcs.push(runFunction(p, groups, quantizeIndex, blockRows));
   // the walk's tables after the others, 8-aligned
-  const walkAt = TABLE_BASE + Math.ceil(p.tableBytes.length / 8) * 8;
-  const walk = walkWanted ? walkTables(p, walkAt) : undefined;
   let tables = p.tableBytes;
   if (walk !== undefined) {
     funcs.push(walkFunction(p, walk, quantizeIndex));
@@ -422,5 +429,14 @@ export function compileForest(model: ParsedModel, L: Layout, options: CompileOpt
     maxPages,
     shared: options.shared ?? false,
     hasWalk: walk !== undefined,
+    walkLayout:
+      walk === undefined
+        ? undefined
+        : {
+            entriesAt: walk.at,
+            entriesEnd: walk.entriesEnd,
+            groupsAddr: walk.groupsAddr,
+            categorical: L.anyCategorical,
+          },
   };
 }

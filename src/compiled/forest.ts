@@ -25,6 +25,25 @@ import { WALK_MAX_ROWS } from "./walk.js";
 import { requireWebAssembly, type WasmMemory, type WasmModule } from "./wasm-api.js";
 
 type RunFn = (x: number, n: number, out: number, q: number) => void;
+type RankFn = (x: number, q: number, n: number) => void;
+
+/**
+ * A native walker of the walk's tables (the addon's SIMD kernels, native/walk_kernel.cc), made by the
+ * native engine from `walkSource()`: it reads the rank rows the module's `rank` export writes.
+ */
+export interface TableWalker {
+  /** Raw scores of the n rank rows at the start of `ranks` into out[0 .. n * numOutputs). */
+  run(ranks: Uint8Array, n: number, out: Float64Array): void;
+  /** A function that walks the one rank row of `ranks` into `out`, with no argument checks. */
+  bindRow(ranks: Uint8Array, out: Float64Array): () => void;
+}
+
+/** What a native walker is built from: the tables (a view of the memory) and their layout. */
+export interface WalkSource {
+  tables: Uint8Array;
+  /** [tableBase, entriesAt, entriesEnd, groupsAddr, numTrees, k, rankRowBytes, categorical] */
+  spec: Int32Array;
+}
 
 const PAGE = 65536;
 const align = (n: number, a = 64) => Math.ceil(n / a) * a;
@@ -68,6 +87,15 @@ export class CompiledForest {
   /** The table walk (big models; this thread only), or run where the module has none. */
   private readonly walk: RunFn;
   private readonly walkRows: number;
+  /** The native walker, when one is attached: the walk's calls go through it. */
+  private walker: TableWalker | undefined;
+  private walkerRow: (() => void) | undefined;
+  private walkerOut: Float64Array | undefined;
+  private walkerScratch: Uint8Array | undefined;
+  private readonly rank: RankFn | undefined;
+  private readonly rankRowBytes: number;
+  private readonly blockRows: number;
+  private readonly walkLayout: CompiledModel["walkLayout"];
   private f64: Float64Array;
   private readonly nf: number;
   private readonly k: number;
@@ -107,6 +135,10 @@ export class CompiledForest {
     this.run = instance.exports.run as RunFn;
     this.walk = compiled.hasWalk ? (instance.exports.walk as RunFn) : this.run;
     this.walkRows = compiled.hasWalk ? WALK_MAX_ROWS : 0;
+    this.rank = compiled.hasWalk ? (instance.exports.rank as RankFn) : undefined;
+    this.rankRowBytes = compiled.rankRowBytes;
+    this.blockRows = compiled.blockRows;
+    this.walkLayout = compiled.walkLayout;
     this.f64 = new Float64Array(this.memory.buffer);
     if (prime) this.prime();
   }
@@ -139,6 +171,41 @@ export class CompiledForest {
     const compiled = compileForest(model, layout, options);
     const module = await requireWebAssembly().compile(compiled.bytes);
     return new CompiledForest(module, compiled, options.maxThreads ?? 1, options.prime ?? true);
+  }
+
+  /**
+   * The walk's tables and layout for a native walker, or undefined when this forest has no walk or its
+   * memory is not shared (a shared memory never moves, so a walker may keep pointers into it).
+   */
+  walkSource(): WalkSource | undefined {
+    const w = this.walkLayout;
+    if (w === undefined || !this.info.shared) return undefined;
+    const spec = Int32Array.of(
+      TABLE_BASE,
+      w.entriesAt,
+      w.entriesEnd,
+      w.groupsAddr,
+      this.info.numTrees,
+      this.k,
+      this.rankRowBytes,
+      w.categorical ? 1 : 0,
+    );
+    return { tables: new Uint8Array(this.memory.buffer, TABLE_BASE, this.tableBytes), spec };
+  }
+
+  /** Routes the walk's calls (single rows, batches of up to WALK_MAX_ROWS) through a native walker. */
+  attachWalker(walker: TableWalker): void {
+    if (this.walkSource() === undefined) throw new Error("this forest has no walk a native walker can take");
+    const buffer = this.memory.buffer;
+    this.walkerOut = new Float64Array(this.k);
+    this.walkerRow = walker.bindRow(new Uint8Array(buffer, 0, this.rankRowBytes), this.walkerOut);
+    this.walkerScratch = new Uint8Array(buffer, this.scratchAt, this.blockRows * this.rankRowBytes);
+    this.walker = walker;
+  }
+
+  /** Whether a native walker serves the walk's calls. */
+  get nativeWalk(): boolean {
+    return this.walker !== undefined;
   }
 
   get memoryUse(): ForestMemory {
@@ -182,6 +249,14 @@ export class CompiledForest {
     const f = this.f64;
     const x = this.rowAt >>> 3;
     for (let i = 0; i < row.length; i++) f[x + i] = row[i];
+    if (this.walkerRow !== undefined) {
+      // the module ranks the row into the walk's rank row at 0; the walker walks it
+      this.rank!(this.rowAt, 0, 1);
+      this.walkerRow();
+      const w = this.walkerOut!;
+      for (let c = 0; c < this.k; c++) out[c] = w[c];
+      return;
+    }
     this.walk(this.rowAt, 1, this.rowOutAt, this.scratchAt);
     const o = this.rowOutAt >>> 3;
     for (let c = 0; c < this.k; c++) out[c] = f[o + c];
@@ -197,6 +272,12 @@ export class CompiledForest {
     const xAt = this.chunkAt;
     const outAt = this.chunkOutAt;
     const f = this.view();
+    if (this.walker !== undefined && nrow > 0 && nrow <= this.walkRows) {
+      f.set(data.subarray(0, nrow * nf), xAt >>> 3);
+      this.rank!(xAt, this.scratchAt, nrow);
+      this.walker.run(this.walkerScratch!, nrow, out);
+      return;
+    }
     const run = nrow <= this.walkRows ? this.walk : this.run;
     for (let r0 = 0; r0 < nrow; r0 += chunk) {
       const m = Math.min(chunk, nrow - r0);

@@ -54,6 +54,8 @@ export interface WalkTables {
   /** Bytes to copy at `at` in the memory. */
   bytes: Uint8Array;
   at: number;
+  /** End of the entries (then 8 bytes of 0.0, the padding trees' leaf value, and the group table). */
+  entriesEnd: number;
   groupsAddr: number;
   groupsEnd: number;
 }
@@ -125,6 +127,7 @@ export function walkTables(p: Plan, at: number): WalkTables | undefined {
   return {
     bytes: new Uint8Array(words.buffer),
     at,
+    entriesEnd: zeroAt,
     groupsAddr,
     groupsEnd: groupsAddr + numGroups * WALK_K * 12,
   };

@@ -8,7 +8,7 @@ import { webAssembly } from "../compiled/wasm-api.js";
 import { NativeUnavailableError } from "../errors.js";
 import { setNativeBinding, warnNativeFallback } from "../native/loader.js";
 import type { Engine, EngineName } from "./engine.js";
-import { NativeEngine } from "./native.js";
+import { NativeEngine, type WalkKernel } from "./native.js";
 
 export type EngineChoice = EngineName | "auto";
 
@@ -19,6 +19,8 @@ export interface EngineOptions {
   engine?: EngineChoice;
   /** Default threads for batch predictions, native and wasm engines (default 1; see NativeEngineOptions.numThreads). */
   numThreads?: number;
+  /** Native engine: who walks big models' single rows and small batches (see NativeEngineOptions.walkKernel). */
+  walkKernel?: WalkKernel;
   /**
    * The addon file to load (`.../lightgbm_node.node`, lib_lightgbm beside it) instead of looking for the
    * platform package: for bundled Electron main processes. Same as `setNativeBinding(path)`.

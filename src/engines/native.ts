@@ -25,6 +25,7 @@ import {
   type NativeBooster,
   type NativeOutputConverter,
   type NativeRowPredictor,
+  type NativeTableWalk,
   PREDICT_TYPE,
   TRANSFORM_CODE,
 } from "../native/binding.js";
@@ -46,7 +47,15 @@ export interface NativeEngineOptions {
   compiled?: boolean;
   /** The former name of `compiled` (the packed-tree kernel it replaced). */
   packedTrees?: boolean;
+  /**
+   * Who walks the tables of big models' single rows and small batches (src/compiled/walk.ts): the addon's
+   * SIMD kernels ("avx512", "avx2") or the WebAssembly code ("wasm"). Default "auto": the best kernel this
+   * CPU runs, else "wasm". Asking for a kernel the CPU lacks throws a RangeError.
+   */
+  walkKernel?: WalkKernel;
 }
+
+export type WalkKernel = "auto" | "avx512" | "avx2" | "wasm";
 
 /** Loads and other rare calls: re-type errors and forward whatever LightGBM logged. */
 function call<T>(fn: () => T): T {
@@ -100,7 +109,7 @@ export class NativeEngine implements Engine {
     this.defaultThreads = checkThreads(options.numThreads ?? 1);
     if (parsed !== undefined && (options.compiled ?? options.packedTrees) !== false) {
       try {
-        this.compiledPath = compiledPath(parsed, this.defaultThreads);
+        this.compiledPath = compiledPath(parsed, this.defaultThreads, options.walkKernel ?? "auto");
       } catch (err) {
         // a model beyond the compiler's limits (depth, size) stays on LightGBM
         if (!(err instanceof CompileLimitError)) throw err;
@@ -145,6 +154,16 @@ export class NativeEngine implements Engine {
   /** True when raw and normal predictions run on the compiled model (see NativeEngineOptions.compiled). */
   get compiled(): boolean {
     return this.compiledPath !== undefined;
+  }
+
+  /**
+   * Who walks big models' single rows and small batches: "avx512" or "avx2" (the addon's kernels), "wasm",
+   * or undefined when the model has no walk (small models, or not compiled).
+   */
+  get walkKernel(): "avx512" | "avx2" | "wasm" | undefined {
+    const path = this.compiledPath;
+    if (path === undefined || !path.forest.info.hasWalk) return undefined;
+    return path.walker?.isa ?? "wasm";
   }
 
   /** The former name of `compiled`. */
@@ -355,13 +374,25 @@ interface CompiledPath {
   /** The single-row path's raw scores, converted in place by rowConvert. */
   rowRaw: Float64Array;
   rowConvert: () => void;
+  /** The addon's walk kernel, when it walks the forest's tables. */
+  walker: NativeTableWalk | undefined;
 }
 
-function compiledPath(model: ParsedModel, defaultThreads: number): CompiledPath {
+function compiledPath(model: ParsedModel, defaultThreads: number, walkKernel: WalkKernel): CompiledPath {
+  if (!["auto", "avx512", "avx2", "wasm"].includes(walkKernel))
+    throw new RangeError(
+      `walkKernel must be one of auto, avx512, avx2, wasm, got ${JSON.stringify(walkKernel)}`,
+    );
   const layout = buildLayout(model);
   const workers = Math.min(MAX_WORKERS, Math.max(1, defaultThreads, availableParallelism()));
   const forest = CompiledForest.fromModel(model, layout, { shared: true, maxThreads: workers + 1 });
-  const { OutputConverter } = loadBinding();
+  const { OutputConverter, TableWalk } = loadBinding();
+  const source = walkKernel === "wasm" ? undefined : forest.walkSource();
+  let walker: NativeTableWalk | undefined;
+  if (source !== undefined && (walkKernel !== "auto" || TableWalk.isas().length > 0)) {
+    walker = call(() => new TableWalk(source.tables, source.spec, walkKernel as "auto" | "avx512" | "avx2"));
+    forest.attachWalker(walker);
+  }
   const spec = transformSpec(model.objectiveLine);
   const k = model.numTreePerIteration;
   const converter = call(
@@ -383,6 +414,7 @@ function compiledPath(model: ParsedModel, defaultThreads: number): CompiledPath 
     converts,
     rowRaw,
     rowConvert: converter.bindRow(rowRaw),
+    walker,
   };
 }
 

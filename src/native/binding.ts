@@ -85,6 +85,19 @@ export const TRANSFORM_CODE = {
   signSquare: 6,
 } as const;
 
+/**
+ * The compiled forest's table walk run by the addon's SIMD kernels (native/walk_kernel.cc): AVX-512 or
+ * AVX2 gathers, a lane taking the next tree as soon as it reaches a leaf.
+ */
+export interface NativeTableWalk {
+  /** Raw scores of the n rank rows at the start of `ranks` into out[0 .. n * k). */
+  run(ranks: Uint8Array, n: number, out: Float64Array): void;
+  /** A function that walks the one rank row of `ranks` into `out`, with no argument checks. */
+  bindRow(ranks: Uint8Array, out: Float64Array): () => void;
+  /** The kernel: "avx512" or "avx2". */
+  readonly isa: "avx512" | "avx2";
+}
+
 export interface NativeDataset {
   setField(name: "label" | "weight" | "init_score", values: Float64Array): void;
   setFeatureNames(names: string[]): void;
@@ -114,6 +127,12 @@ export interface NativeBinding {
     k: number,
     average: number,
   ) => NativeOutputConverter;
+  /** Refuses (RangeError) tables that fail its checks and kernels this CPU lacks. */
+  TableWalk: {
+    new (tables: Uint8Array, spec: Int32Array, isa: "auto" | "avx512" | "avx2"): NativeTableWalk;
+    /** The kernels this CPU runs, best first (empty off x86-64 or without AVX2). */
+    isas(): ("avx512" | "avx2")[];
+  };
   Dataset: new (
     data: Float64Array,
     nrow: number,

@@ -2,7 +2,7 @@
  * The addon's walk kernels (native/walk_kernel.cc: AVX-512 and AVX2 gathers over the compiled forest's walk
  * tables), against LightGBM itself (the native engine with compiled: false), bit for bit on raw scores:
  *   every zoo model with the walk forced on, through every kernel this CPU runs: single rows, batches of 1
- *   to 33 rows, and fast-check rows probing every threshold +- 1 ulp, NaN, +-0, +-kZeroThreshold,
+ *   to 257 rows, and fast-check rows probing every threshold +- 1 ulp, NaN, +-0, +-kZeroThreshold,
  *   infinities and categories;
  *   tables that fail the kernel's checks (hand-broken, and fast-check byte flips) are refused with a
  *   RangeError or walked without leaving them: never a crash;
@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { CompiledForest } from "../src/compiled/forest.js";
+import { CompiledForest, NATIVE_WALK_MAX_ROWS } from "../src/compiled/forest.js";
 import { WALK_MAX_ROWS } from "../src/compiled/walk.js";
 import { NativeEngine } from "../src/engines/native.js";
 import { buildLayout } from "../src/model-text/layout.js";
@@ -54,7 +54,7 @@ describe.each(zooNames())("the addon's walk kernels on zoo model %s", (name) => 
   afterAll(() => lightgbm.dispose());
   const want = lightgbm.predict(c.X, c.nrow, { type: "raw" });
 
-  it.each(isas)("%s: single rows and batches of 1 to 33 rows, and fast-check rows", (isa) => {
+  it.each(isas)("%s: single rows, batches of 1 to 257 rows, and fast-check rows", (isa) => {
     const { model, forest, source } = walkedForest(c.modelText, isa);
     if (source === undefined) {
       // linear leaves and categories over 31 have no walk: nothing for a kernel to take
@@ -64,7 +64,19 @@ describe.each(zooNames())("the addon's walk kernels on zoo model %s", (name) => 
     expect(forest.nativeWalk).toBe(true);
     const k = model.numTreePerIteration;
     expectIdentical(byRows(forest, c.X, c.nrow, c.ncol, k), want, "single rows");
-    for (const size of [1, 2, 7, 8, 9, WALK_MAX_ROWS, WALK_MAX_ROWS + 1])
+    // chunks of WALK_MAX_ROWS rows up to NATIVE_WALK_MAX_ROWS; over it, the if/else code
+    for (const size of [
+      1,
+      2,
+      7,
+      8,
+      9,
+      WALK_MAX_ROWS,
+      WALK_MAX_ROWS + 1,
+      100,
+      NATIVE_WALK_MAX_ROWS,
+      NATIVE_WALK_MAX_ROWS + 1,
+    ])
       expectIdentical(byBatches(forest, c.X, c.nrow, c.ncol, k, size), want, `batches of ${size}`);
     const row = probeRow({ info: { numFeatures: c.ncol }, model });
     fc.assert(

@@ -25,6 +25,14 @@ import { WALK_MAX_ROWS } from "./walk.js";
 import { requireWebAssembly, type WasmMemory, type WasmModule } from "./wasm-api.js";
 
 type RunFn = (x: number, n: number, out: number, q: number) => void;
+
+/**
+ * Batches of at most this many rows take a native walker, when one is attached (on the large bench model
+ * the addon's AVX-512 walk did 181k rows/s on batches of 64 to 4,096 rows, the if/else code 99k at 64
+ * rows and 130k at 1,000, alternating in one process; the run of record had the if/else code at 178k from
+ * 1,000 rows: the batches where the two meet keep the if/else code and its threads).
+ */
+export const NATIVE_WALK_MAX_ROWS = 256;
 type RankFn = (x: number, q: number, n: number) => void;
 
 /**
@@ -193,7 +201,7 @@ export class CompiledForest {
     return { tables: new Uint8Array(this.memory.buffer, TABLE_BASE, this.tableBytes), spec };
   }
 
-  /** Routes the walk's calls (single rows, batches of up to WALK_MAX_ROWS) through a native walker. */
+  /** Routes single rows and batches of up to NATIVE_WALK_MAX_ROWS rows through a native walker. */
   attachWalker(walker: TableWalker): void {
     if (this.walkSource() === undefined) throw new Error("this forest has no walk a native walker can take");
     const buffer = this.memory.buffer;
@@ -272,10 +280,14 @@ export class CompiledForest {
     const xAt = this.chunkAt;
     const outAt = this.chunkOutAt;
     const f = this.view();
-    if (this.walker !== undefined && nrow > 0 && nrow <= this.walkRows) {
-      f.set(data.subarray(0, nrow * nf), xAt >>> 3);
-      this.rank!(xAt, this.scratchAt, nrow);
-      this.walker.run(this.walkerScratch!, nrow, out);
+    if (this.walker !== undefined && nrow > 0 && nrow <= NATIVE_WALK_MAX_ROWS) {
+      // chunks of WALK_MAX_ROWS rows: ranked by the module into the scratch, walked by the walker
+      for (let r0 = 0; r0 < nrow; r0 += WALK_MAX_ROWS) {
+        const m = Math.min(WALK_MAX_ROWS, nrow - r0);
+        f.set(data.subarray(r0 * nf, (r0 + m) * nf), xAt >>> 3);
+        this.rank!(xAt, this.scratchAt, m);
+        this.walker.run(this.walkerScratch!, m, r0 === 0 ? out : out.subarray(r0 * k));
+      }
       return;
     }
     const run = nrow <= this.walkRows ? this.walk : this.run;

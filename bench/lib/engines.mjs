@@ -63,7 +63,7 @@ export async function buildContenders({ modelFile, text, data, dataFile, nrow, q
     "native-1t",
     NativeEngine.fromFile(modelFile, { numThreads: 1 }),
     1,
-    "default engine: the compiled model (WebAssembly) + glibc transforms in the addon",
+    "default engine: the compiled model (WebAssembly; big models walked by the addon's AVX-512/AVX2 kernel) + glibc transforms in the addon",
   );
   if (two)
     engine(

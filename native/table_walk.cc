@@ -10,12 +10,12 @@ namespace lgbm_node {
 namespace {
 
 // A typed array's bytes (any element type: the rank rows are read from a view on WebAssembly memory).
-struct Bytes {
+struct ByteView {
   const uint8_t* data;
   size_t length;
 };
 
-Bytes BytesArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+ByteView BytesArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (!info[i].IsTypedArray()) throw ArgTypeError(info.Env(), std::string(name) + " must be a typed array");
   // napi_get_typedarray_info gives the data of views on a SharedArrayBuffer (WebAssembly's shared memory)
   // too, where napi_get_arraybuffer_info refuses the buffer
@@ -33,12 +33,13 @@ Bytes BytesArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
 Napi::Function TableWalk::Init(Napi::Env env) {
   return DefineClass(env, "TableWalk",
                      {InstanceMethod<&TableWalk::Run>("run"), InstanceMethod<&TableWalk::BindRow>("bindRow"),
-                      InstanceAccessor<&TableWalk::Isa>("isa"), StaticMethod<&TableWalk::Isas>("isas")});
+                      InstanceAccessor<&TableWalk::Isa>("isa"), InstanceAccessor<&TableWalk::Bytes>("bytes"),
+                      StaticMethod<&TableWalk::Isas>("isas")});
 }
 
 TableWalk::TableWalk(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TableWalk>(info) {
   Napi::Env env = info.Env();
-  const Bytes tables = BytesArg(info, 0, "tables");
+  const ByteView tables = BytesArg(info, 0, "tables");
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
       info[1].As<Napi::Int32Array>().ElementLength() != 8) {
     throw ArgTypeError(env, "spec must be an Int32Array of 8 values");
@@ -62,13 +63,12 @@ TableWalk::TableWalk(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TableWal
   const std::string bad = BuildWalkForest(tables.data, tables.length, spec, forest_.get());
   if (!bad.empty()) throw ArgRangeError(env, "walk tables refused: " + bad);
   scratch_ = std::make_shared<WalkScratch>(spec.numTrees);
-  external_.Report(env, static_cast<int64_t>(forest_->mem.size() + scratch_->Bytes() +
-                                             4 * forest_->rootsExt.size() * 4));
+  external_.Report(env, static_cast<int64_t>(HeldBytes()));
 }
 
 Napi::Value TableWalk::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const Bytes ranks = BytesArg(info, 0, "ranks");
+  const ByteView ranks = BytesArg(info, 0, "ranks");
   const int64_t n = IntArg(info, 1, "n", 0, INT32_MAX);
   Napi::Float64Array out = Float64ArrayArg(info, 2, "out");
   const WalkForest& f = *forest_;
@@ -108,7 +108,7 @@ void DeleteRowCell(napi_env, void* data, void*) { delete static_cast<RowCell*>(d
 
 Napi::Value TableWalk::BindRow(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const Bytes ranks = BytesArg(info, 0, "ranks");
+  const ByteView ranks = BytesArg(info, 0, "ranks");
   Napi::Float64Array out = Float64ArrayArg(info, 1, "out");
   if (static_cast<int64_t>(ranks.length) < forest_->rankRowBytes) {
     throw ArgRangeError(env, "ranks has " + std::to_string(ranks.length) + " bytes, needs " +
@@ -129,6 +129,16 @@ Napi::Value TableWalk::BindRow(const Napi::CallbackInfo& info) {
   holder.Set("ranks", info[0]);
   holder.Set("out", out);
   return holder;
+}
+
+size_t TableWalk::HeldBytes() const {
+  const WalkForest& f = *forest_;
+  return f.mem.size() + scratch_->Bytes() +
+         4 * (f.root.size() + f.leafAddr.size() + f.output.size() + f.rootsExt.size() + f.rowOffExt.size());
+}
+
+Napi::Value TableWalk::Bytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(HeldBytes()));
 }
 
 Napi::Value TableWalk::Isa(const Napi::CallbackInfo& info) {

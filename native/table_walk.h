@@ -26,8 +26,12 @@ class TableWalk : public Napi::ObjectWrap<TableWalk> {
   // into out (k values); no arguments to check on the single-row hot path
   Napi::Value BindRow(const Napi::CallbackInfo& info);
   Napi::Value Isa(const Napi::CallbackInfo& info);
+  // bytes: the native memory this walker holds (the tables' copy and its scratch)
+  Napi::Value Bytes(const Napi::CallbackInfo& info);
   // TableWalk.isas(): the kernels this CPU runs, best first
   static Napi::Value Isas(const Napi::CallbackInfo& info);
+
+  size_t HeldBytes() const;
 
   std::shared_ptr<WalkForest> forest_;
   std::shared_ptr<WalkScratch> scratch_;

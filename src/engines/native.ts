@@ -171,9 +171,16 @@ export class NativeEngine implements Engine {
     return this.compiled;
   }
 
-  /** Memory of the compiled model (module bytes, WebAssembly memory), when there is one. */
-  get compiledMemory(): { wasmBytes: number; memoryBytes: number; tableBytes: number } | undefined {
-    return this.compiledPath?.forest.memoryUse;
+  /**
+   * Memory of the compiled model (module bytes, WebAssembly memory, and the addon's copy of the walk's
+   * tables when its kernel walks them), when there is one.
+   */
+  get compiledMemory():
+    | { wasmBytes: number; memoryBytes: number; tableBytes: number; walkerBytes: number }
+    | undefined {
+    const path = this.compiledPath;
+    if (path === undefined) return undefined;
+    return { ...path.forest.memoryUse, walkerBytes: path.walker?.bytes ?? 0 };
   }
 
   /** The underlying booster, for training and saving. */

@@ -96,6 +96,8 @@ export interface NativeTableWalk {
   bindRow(ranks: Uint8Array, out: Float64Array): () => void;
   /** The kernel: "avx512" or "avx2". */
   readonly isa: "avx512" | "avx2";
+  /** Native memory it holds (its copy of the tables, and scratch), reported to V8 as external memory. */
+  readonly bytes: number;
 }
 
 export interface NativeDataset {

@@ -34,6 +34,16 @@ describe("models dropped without dispose()", () => {
     expect(r.finalized).toBeGreaterThan(300 * 0.5); // (those made since the last collection are not yet)
     expect(r.peakRssMB).toBeLessThan(350);
   }, 180_000);
+
+  it.skipIf(loadBinding().TableWalk.isas().length === 0)(
+    "2,000 walk kernels (~250 KB of tables each, ~500 MB in all) are collected on the way too",
+    () => {
+      const r = dropModels("walker", 2000);
+      expect(r.finalized).toBeGreaterThan(2000 * 0.6);
+      expect(r.peakRssMB).toBeLessThan(350);
+    },
+    180_000,
+  );
 });
 
 describe("async predicts and worker_threads", () => {

@@ -9,7 +9,8 @@
 //   capi-1t / -2t          LightGBM's C API called from C++ (build/Release/direct_bench)
 //   gcc-O2                 the model as if/else C code compiled with gcc -O2 (bench/gcc-baseline)
 // Before timing, every contender's outputs are checked against LightGBM's (native and gcc bit-identical
-// raw and normal, and so are wasm and js; onnx within 1e-9). Timing alternates rounds: every round
+// raw and normal, and so are wasm and js; onnx within 1e-9). Every contender warms up for 0.8 s on a
+// cell's rows first (batches up to 1,000 rows). Timing alternates rounds: every round
 // times every contender once, in a rotating order, so that all of them share the machine's slow and fast
 // seconds; a cell reports the best round (noise only ever adds time) and the median. Then: load time and
 // memory per model (fresh processes), and callgrind instructions per row (single row, 10,000-row batch).
@@ -143,6 +144,14 @@ const rowsOf = (n, reps) => reps * (n === 1 ? ROW_CYCLE : n);
 /** Alternating rounds of every contender at batch size n: best and median rows/s each. */
 async function timeCell(list, n, opts = {}) {
   const target = roundSeconds(n);
+  // a warm-up on this cell's rows first: the compiled engines choose their small calls' evaluator by
+  // timing them on the program's rows (src/compiled/chooser.ts, settled within a second), as the branch
+  // predictor learns what repeats
+  const warm = quick || n > 1000 ? 0 : 0.8;
+  for (const c of list) {
+    const t0 = performance.now();
+    while (performance.now() - t0 < warm * 1000) await c.time(n, 1, opts);
+  }
   const reps = new Map();
   for (const c of list) {
     // calibrate (also a warm-up): reps for about `target` seconds a round
@@ -372,7 +381,7 @@ function markdown() {
   L.push(`# Engine benchmark${quick ? " (quick)" : ""}`, "");
   L.push(
     `${report.date}; ${report.machine.cpu} (${report.machine.threads} threads); Node ${report.machine.node}; onnxruntime-node ${report.onnxruntime}. ` +
-      `rows/s of the best of alternating rounds (every round times every contender once, in a rotating order), median round beside it. Batch 1 is each contender's single-row call, cycling through ${ROW_CYCLE} distinct rows; batches of 10 and 100 take the next window of rows among the same ${ROW_CYCLE} on every call (the same rows on every call are learnt by the branch predictor: the row '10, same rows every call' shows that previous method). ` +
+      `rows/s of the best of alternating rounds (every round times every contender once, in a rotating order), median round beside it. Batch 1 is each contender's single-row call, cycling through ${ROW_CYCLE} distinct rows; batches of 10 and 100 take the next window of rows among the same ${ROW_CYCLE} on every call (the same rows on every call are learnt by the branch predictor: the row '10, same rows every call' shows that previous method). Before its rounds, every contender warms up for 0.8 s on a cell's rows (batches up to 1,000 rows): the compiled engines choose the evaluator of single rows and small batches by timing both on the rows they get. ` +
       `Run took ${report.seconds} s; load average (1 / 5 / 15 min) ${report.loadAverage.start.join(" / ")} at the start, ${report.loadAverage.end.join(" / ")} at the end.`,
     "",
   );

@@ -21,7 +21,7 @@ import { parseModel } from "../src/model-text/parse.js";
 import { loadBinding } from "../src/native/binding.js";
 import { mulberry32 } from "../src/train/prng.js";
 import { byBatches, byRows } from "./helpers/forest-rows.js";
-import { oneTreeModel } from "./helpers/one-tree-model.js";
+import { chainForest } from "./helpers/one-tree-model.js";
 import { firstNotIdentical, loadZoo, probeRow, zooNames } from "./js-fixtures.js";
 
 const { TableWalk } = loadBinding();
@@ -201,7 +201,7 @@ describe("the native engine's walkKernel option", () => {
   it("reaches the engine through Model.fromString, as through Model.load", async () => {
     // a model of 8,192 splits: the walk by default (64 trees of 129 leaves, one split each on 2 features)
     const { Model } = await import("../src/model.js");
-    const text = bigChainModel();
+    const text = chainForest(64, 128);
     for (const walkKernel of [...isas, "wasm"] as const) {
       const model = await Model.fromString(text, { engine: "native", walkKernel });
       const engine = model.engine as NativeEngine;
@@ -236,24 +236,6 @@ describe("the native engine's walkKernel option", () => {
     },
   );
 });
-
-/** A model big enough for the walk by default: 64 copies of a 128-split chain tree (8,192 splits). */
-function bigChainModel(): string {
-  const n = 128;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const tree = oneTreeModel({
-    split: idx.map((i) => i % 2),
-    threshold: idx.map((i) => i - 64),
-    decision: idx.map(() => 2),
-    left: idx.map((i) => -(i + 1)),
-    right: idx.map((i) => (i + 1 < n ? i + 1 : -(n + 1))),
-  });
-  const start = tree.indexOf("Tree=0");
-  const end = tree.indexOf("end of trees");
-  const one = tree.slice(start, end);
-  const trees = Array.from({ length: 64 }, (_, t) => one.replace("Tree=0", `Tree=${t}`)).join("");
-  return tree.slice(0, start) + trees + tree.slice(end);
-}
 
 describe("the kernels in worker_threads", () => {
   const addon = join(import.meta.dirname, "../build/Release/lightgbm_node.node");

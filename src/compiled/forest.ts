@@ -20,6 +20,7 @@
 
 import type { Layout } from "../model-text/layout.js";
 import type { ParsedModel } from "../model-text/parse.js";
+import { EvaluatorChooser, IF_ELSE, WALK } from "./chooser.js";
 import { type CompiledModel, type CompileOptions, compileForest, TABLE_BASE } from "./compile.js";
 import { WALK_MAX_ROWS } from "./walk.js";
 import { requireWebAssembly, type WasmMemory, type WasmModule } from "./wasm-api.js";
@@ -104,6 +105,12 @@ export class CompiledForest {
   private readonly rankRowBytes: number;
   private readonly blockRows: number;
   private readonly walkLayout: CompiledModel["walkLayout"];
+  /**
+   * With the walk by default (walk "auto"): which evaluator serves single rows and small batches, timed on
+   * the program's calls (chooser.ts); undefined with walk "always" or "never" (then it is fixed).
+   */
+  private readonly rowChooser: EvaluatorChooser | undefined;
+  private readonly batchChooser: EvaluatorChooser | undefined;
   private f64: Float64Array;
   private readonly nf: number;
   private readonly k: number;
@@ -111,7 +118,13 @@ export class CompiledForest {
   private readonly chunkRows: number;
   private readonly chunkOutAt: number;
 
-  private constructor(module: WasmModule, compiled: CompiledModel, maxThreads: number, prime: boolean) {
+  private constructor(
+    module: WasmModule,
+    compiled: CompiledModel,
+    maxThreads: number,
+    prime: boolean,
+    choose: boolean,
+  ) {
     const { bytes, tables, ...info } = compiled;
     this.module = module;
     // worker threads compile their own copy (see WorkerInit): keep the bytes of a threaded forest
@@ -147,6 +160,8 @@ export class CompiledForest {
     this.rankRowBytes = compiled.rankRowBytes;
     this.blockRows = compiled.blockRows;
     this.walkLayout = compiled.walkLayout;
+    this.rowChooser = compiled.hasWalk && choose ? new EvaluatorChooser() : undefined;
+    this.batchChooser = compiled.hasWalk && choose ? new EvaluatorChooser() : undefined;
     this.f64 = new Float64Array(this.memory.buffer);
     if (prime) this.prime();
   }
@@ -167,7 +182,13 @@ export class CompiledForest {
   static fromModel(model: ParsedModel, layout: Layout, options: ForestOptions = {}): CompiledForest {
     const compiled = compileForest(model, layout, options);
     const module = new (requireWebAssembly().Module)(compiled.bytes);
-    return new CompiledForest(module, compiled, options.maxThreads ?? 1, options.prime ?? true);
+    return new CompiledForest(
+      module,
+      compiled,
+      options.maxThreads ?? 1,
+      options.prime ?? true,
+      choosesOf(options),
+    );
   }
 
   /** Compiles off the main thread where the runtime can (WebAssembly.compile), then instantiates. */
@@ -178,7 +199,13 @@ export class CompiledForest {
   ): Promise<CompiledForest> {
     const compiled = compileForest(model, layout, options);
     const module = await requireWebAssembly().compile(compiled.bytes);
-    return new CompiledForest(module, compiled, options.maxThreads ?? 1, options.prime ?? true);
+    return new CompiledForest(
+      module,
+      compiled,
+      options.maxThreads ?? 1,
+      options.prime ?? true,
+      choosesOf(options),
+    );
   }
 
   /**
@@ -252,22 +279,29 @@ export class CompiledForest {
     }
   }
 
-  /** Raw scores of one row (numFeatures values) into out[0 .. numOutputs); big models take the walk. */
+  /**
+   * Raw scores of one row (numFeatures values) into out[0 .. numOutputs); big models take the walk or the
+   * if/else code, whichever is faster on the program's rows (chooser.ts).
+   */
   predictRow(row: Float64Array, out: Float64Array): void {
     const f = this.f64;
     const x = this.rowAt >>> 3;
     for (let i = 0; i < row.length; i++) f[x + i] = row[i];
-    if (this.walkerRow !== undefined) {
+    const chooser = this.rowChooser;
+    const evaluator = chooser === undefined ? WALK : chooser.begin();
+    if (evaluator === WALK && this.walkerRow !== undefined) {
       // the module ranks the row into the walk's rank row at 0; the walker walks it
       this.rank!(this.rowAt, 0, 1);
       this.walkerRow();
       const w = this.walkerOut!;
       for (let c = 0; c < this.k; c++) out[c] = w[c];
-      return;
+    } else {
+      // `walk` is `run` in a forest without the walk
+      (evaluator === WALK ? this.walk : this.run)(this.rowAt, 1, this.rowOutAt, this.scratchAt);
+      const o = this.rowOutAt >>> 3;
+      for (let c = 0; c < this.k; c++) out[c] = f[o + c];
     }
-    this.walk(this.rowAt, 1, this.rowOutAt, this.scratchAt);
-    const o = this.rowOutAt >>> 3;
-    for (let c = 0; c < this.k; c++) out[c] = f[o + c];
+    if (chooser?.timed) chooser.end(1);
   }
 
   /**
@@ -280,7 +314,10 @@ export class CompiledForest {
     const xAt = this.chunkAt;
     const outAt = this.chunkOutAt;
     const f = this.view();
-    if (this.walker !== undefined && nrow > 0 && nrow <= NATIVE_WALK_MAX_ROWS) {
+    const walkRows = this.walker !== undefined ? NATIVE_WALK_MAX_ROWS : this.walkRows;
+    const chooser = nrow > 0 && nrow <= walkRows ? this.batchChooser : undefined;
+    const evaluator = nrow > walkRows ? IF_ELSE : chooser === undefined ? WALK : chooser.begin();
+    if (evaluator === WALK && this.walker !== undefined) {
       // chunks of WALK_MAX_ROWS rows: ranked by the module into the scratch, walked by the walker
       for (let r0 = 0; r0 < nrow; r0 += WALK_MAX_ROWS) {
         const m = Math.min(WALK_MAX_ROWS, nrow - r0);
@@ -288,19 +325,32 @@ export class CompiledForest {
         this.rank!(xAt, this.scratchAt, m);
         this.walker.run(this.walkerScratch!, m, r0 === 0 ? out : out.subarray(r0 * k));
       }
-      return;
+    } else {
+      const run = evaluator === WALK ? this.walk : this.run;
+      for (let r0 = 0; r0 < nrow; r0 += chunk) {
+        const m = Math.min(chunk, nrow - r0);
+        f.set(data.subarray(r0 * nf, (r0 + m) * nf), xAt >>> 3);
+        run(xAt, m, outAt, this.scratchAt);
+        out.set(f.subarray(outAt >>> 3, (outAt >>> 3) + m * k), r0 * k);
+      }
     }
-    const run = nrow <= this.walkRows ? this.walk : this.run;
-    for (let r0 = 0; r0 < nrow; r0 += chunk) {
-      const m = Math.min(chunk, nrow - r0);
-      f.set(data.subarray(r0 * nf, (r0 + m) * nf), xAt >>> 3);
-      run(xAt, m, outAt, this.scratchAt);
-      out.set(f.subarray(outAt >>> 3, (outAt >>> 3) + m * k), r0 * k);
-    }
+    if (chooser?.timed) chooser.end(nrow);
+  }
+
+  /** Which evaluator serves single rows and small batches now ("walk", "if/else"), for diagnostics and tests. */
+  get evaluators(): { row: "walk" | "if/else"; batch: "walk" | "if/else" } | undefined {
+    const name = (c: EvaluatorChooser) => (c.current === WALK ? "walk" : "if/else");
+    if (this.rowChooser === undefined || this.batchChooser === undefined) return undefined;
+    return { row: name(this.rowChooser), batch: name(this.batchChooser) };
   }
 
   /** The run export, for thread workers and the pool (rows already in memory). */
   runAt(x: number, n: number, out: number, thread: number): void {
     this.run(x, n, out, this.scratchAt + thread * this.scratchBytes);
   }
+}
+
+/** The walk "auto" (the default) lets the forest choose its small calls' evaluator; "always" and "never" fix it. */
+function choosesOf(options: ForestOptions): boolean {
+  return (options.walk ?? "auto") === "auto";
 }

@@ -40,3 +40,23 @@ export function oneTreeModel(tree: {
     "",
   ].join("\n");
 }
+
+/**
+ * A model of `trees` copies of a chain tree of `splits` splits over the same two features (thresholds
+ * around 0, NaN going left): 64 x 128 = 8,192 splits is the smallest model that gets the walk by default.
+ */
+export function chainForest(trees: number, splits: number): string {
+  const idx = Array.from({ length: splits }, (_, i) => i);
+  const tree = oneTreeModel({
+    split: idx.map((i) => i % 2),
+    threshold: idx.map((i) => i - splits / 2),
+    decision: idx.map(() => 2),
+    left: idx.map((i) => -(i + 1)),
+    right: idx.map((i) => (i + 1 < splits ? i + 1 : -(splits + 1))),
+  });
+  const start = tree.indexOf("Tree=0");
+  const end = tree.indexOf("end of trees");
+  const one = tree.slice(start, end);
+  const all = Array.from({ length: trees }, (_, t) => one.replace("Tree=0", `Tree=${t}`)).join("");
+  return tree.slice(0, start) + all + tree.slice(end);
+}

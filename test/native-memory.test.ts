@@ -11,7 +11,7 @@ import { loadZooCase } from "./helpers/zoo.js";
 const LEAKS = join(import.meta.dirname, "leaks");
 const hasValgrind = spawnSync("valgrind", ["--version"]).status === 0;
 
-function dropModels(mode: "booster" | "engine", count: number) {
+function dropModels(mode: "booster" | "engine" | "walker", count: number) {
   const out = execFileSync(
     process.execPath,
     ["--max-old-space-size=64", join(LEAKS, "drop-models.mjs"), mode, String(count)],

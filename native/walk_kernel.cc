@@ -42,7 +42,8 @@ int32_t I32At(const std::vector<uint8_t>& m, int64_t a) {
 }  // namespace
 
 std::string BuildWalkForest(const uint8_t* tables, size_t length, const WalkSpec& s, WalkForest* f) {
-  if (s.tableBase < 0 || s.tableBase % 8 != 0 || length > (1u << 30)) return "tables too large";
+  if (s.tableBase < 0 || s.tableBase > 65536 || s.tableBase % 8 != 0) return "bad table base";
+  if (length > (1u << 30)) return "tables too large";
   const int64_t memEnd = static_cast<int64_t>(s.tableBase) + static_cast<int64_t>(length);
   if (s.numTrees < 1 || s.k < 1 || s.numTrees % s.k != 0) return "bad tree count";
   if (s.rankRowBytes < 4 || s.rankRowBytes > 4096 || s.rankRowBytes % 4 != 0) return "bad rank row size";
@@ -324,8 +325,9 @@ void SumLeaves(const WalkForest& f, int32_t rows, const int32_t* leafOf, double*
 }  // namespace
 
 void WalkRows(const WalkForest& f, WalkIsa isa, const uint8_t* ranks, int64_t n, double* out, WalkScratch* s) {
-  for (int64_t r0 = 0; r0 < n; r0 += kWalkChunkRows) {
-    const int32_t rows = static_cast<int32_t>(n - r0 < kWalkChunkRows ? n - r0 : kWalkChunkRows);
+  const int32_t chunk = s->chunkRows;
+  for (int64_t r0 = 0; r0 < n; r0 += chunk) {
+    const int32_t rows = static_cast<int32_t>(n - r0 < chunk ? n - r0 : chunk);
     const int32_t nt = f.numTrees, total = rows * nt;
     const uint8_t* rk = ranks + r0 * f.rankRowBytes;
     Queue q{f.rootsExt.data(), f.rowOffExt.data()};

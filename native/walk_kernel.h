@@ -47,18 +47,25 @@ struct WalkSpec {
 std::string BuildWalkForest(const uint8_t* tables, size_t length, const WalkSpec& spec, WalkForest* out);
 
 // Rows walked per kernel call (a batch of up to 32 rows is one chunk: its rows share the lanes, so no
-// row waits for its last trees alone); scratch is sized for it.
+// row waits for its last trees alone), fewer for forests of many trees, so that the scratch stays under
+// about 1 MB (20 bytes a tree and row).
 constexpr int kWalkChunkRows = 32;
+inline int32_t WalkChunkRows(int32_t numTrees) {
+  const int32_t rows = (1 << 20) / (20 * numTrees);
+  return rows < 1 ? 1 : rows > kWalkChunkRows ? kWalkChunkRows : rows;
+}
 
 struct WalkScratch {
   // per item of a chunk: (item, leaf entry) as lanes finish, the leaf index, and where the item starts
+  int32_t chunkRows;
   std::vector<int32_t> item, leaf, leafOf, itemRoot, itemRowOff;
   explicit WalkScratch(int32_t numTrees)
-      : item(static_cast<size_t>(numTrees) * kWalkChunkRows + 32),
-        leaf(static_cast<size_t>(numTrees) * kWalkChunkRows + 32),
-        leafOf(static_cast<size_t>(numTrees) * kWalkChunkRows),
-        itemRoot(static_cast<size_t>(numTrees) * kWalkChunkRows + kWalkQueueSlack),
-        itemRowOff(static_cast<size_t>(numTrees) * kWalkChunkRows + kWalkQueueSlack) {}
+      : chunkRows(WalkChunkRows(numTrees)),
+        item(static_cast<size_t>(numTrees) * chunkRows + 32),
+        leaf(static_cast<size_t>(numTrees) * chunkRows + 32),
+        leafOf(static_cast<size_t>(numTrees) * chunkRows),
+        itemRoot(static_cast<size_t>(numTrees) * chunkRows + kWalkQueueSlack),
+        itemRowOff(static_cast<size_t>(numTrees) * chunkRows + kWalkQueueSlack) {}
   size_t Bytes() const { return 4 * (item.size() + leaf.size() + leafOf.size() + itemRoot.size() + itemRowOff.size()); }
 };
 

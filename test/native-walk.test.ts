@@ -38,8 +38,9 @@ function walkedForest(modelText: string, isa: "avx512" | "avx2") {
   const model = parseModel(modelText);
   const forest = CompiledForest.fromModel(model, buildLayout(model), { walk: "always", shared: true });
   const source = forest.walkSource();
-  if (source !== undefined) forest.attachWalker(new TableWalk(source.tables, source.spec, isa));
-  return { model, forest, source };
+  const walker = source === undefined ? undefined : new TableWalk(source.tables, source.spec, isa);
+  if (walker !== undefined) forest.attachWalker(walker);
+  return { model, forest, source, walker };
 }
 
 it("this CPU runs a kernel (the development and CI machines have AVX-512 and AVX2)", () => {
@@ -91,6 +92,26 @@ describe.each(zooNames())("the addon's walk kernels on zoo model %s", (name) => 
     );
   });
 });
+
+it.skipIf(isas.length === 0)(
+  "a forest of 20,000 trees: chunks of fewer rows (scratch under ~1 MB), same bits",
+  () => {
+    const text = chainForest(20_000, 1);
+    const lightgbm = NativeEngine.fromString(text, { numThreads: 1, compiled: false });
+    const n = 7;
+    const X = Float64Array.from({ length: 2 * n }, (_, i) => (i % 5 === 0 ? Number.NaN : i - 6.5));
+    const want = lightgbm.predict(X, n, { type: "raw" });
+    lightgbm.dispose();
+    for (const isa of isas) {
+      const { forest, walker } = walkedForest(text, isa);
+      expect(forest.nativeWalk).toBe(true);
+      // 20 bytes a tree and row: 2 rows a chunk for 20,000 trees (32 rows would be 12.8 MB)
+      expect(walker!.bytes).toBeLessThan(2 ** 21 + 2 * forest.tableBytes);
+      expectIdentical(byBatches(forest, X, n, 2, 1, n), want, `${isa}: a batch of ${n}`);
+      expectIdentical(byRows(forest, X, n, 2, 1), want, `${isa}: single rows`);
+    }
+  },
+);
 
 describe("tables the kernels refuse", () => {
   const c = loadZoo("binary");

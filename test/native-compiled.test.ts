@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { NativeEngine } from "../src/engines/native.js";
 import { JsEngine } from "../src/js.js";
+import { chainForest } from "./helpers/one-tree-model.js";
 import { firstNotIdentical, loadZoo, probeRow, zooNames } from "./js-fixtures.js";
 
 const TYPES = ["raw", "normal"] as const;
@@ -177,5 +178,34 @@ describe("compiled native engine with threads", () => {
     e.dispose();
     expect(firstNotIdentical(await running, want)).toBe(-1);
     await expect(e.predictAsync(X, n)).rejects.toThrow(/disposed/);
+  });
+});
+
+describe("threaded batches and the size of the compiled code", () => {
+  type WithPool = {
+    compiledPath: { pool: { lastJob: { blocks: number }; forest: { moduleBytes(): Uint8Array } } };
+  };
+  const blocksOf = (text: string, rows: number, ncol: number) => {
+    const one = NativeEngine.fromString(text, { numThreads: 1 });
+    const two = NativeEngine.fromString(text, { numThreads: 2 });
+    try {
+      const X = new Float64Array(rows * ncol);
+      for (let i = 0; i < X.length; i++) X[i] = ((i * 7919) % 211) / 7 - 15;
+      expect(firstNotIdentical(two.predict(X, rows), one.predict(X, rows))).toBe(-1);
+      const pool = (two as unknown as WithPool).compiledPath.pool;
+      return { blocks: pool.lastJob.blocks, bytes: pool.forest.moduleBytes().byteLength };
+    } finally {
+      one.dispose();
+      two.dispose();
+    }
+  };
+
+  it("a big module takes one block per thread, a small one two (each block fetches all the code again)", () => {
+    const small = blocksOf(loadZoo("binary").modelText, 1000, loadZoo("binary").ncol);
+    expect(small.bytes).toBeLessThan(256 << 10);
+    expect(small.blocks).toBe(4);
+    const big = blocksOf(chainForest(600, 60), 1000, 2);
+    expect(big.bytes).toBeGreaterThanOrEqual(256 << 10);
+    expect(big.blocks).toBe(2);
   });
 });

@@ -264,6 +264,14 @@ interface AtomicsWaitAsync {
 /** Bytes of rows and outputs per round of a threaded batch (the job region holds one round). */
 const ROUND_BYTES = 32 << 20;
 
+/**
+ * A module this big (the large bench model's is 1.3 MB) takes one block per thread, not two: every block
+ * fetches all of the trees' code again, and at 1,000 rows of the large model two blocks of 250 rows a
+ * thread ran at 1.71-1.81x one thread where one block of 500 ran at 1.88-2.06x (the shipped model's 66 KB
+ * keeps two: 1.67-1.77x median against 1.47-1.48x; docs/compiled-engine.md, "Threads").
+ */
+const BIG_MODULE_BYTES = 256 << 10;
+
 export class ForestPool {
   private readonly ctl: Control;
   private readonly workers: WorkerHandle[] = [];
@@ -275,6 +283,8 @@ export class ForestPool {
   private disposed = false;
   /** The last synchronous job's blocks, and how many of them the caller ran (the rest: workers). */
   lastJob = { blocks: 0, byCaller: 0 };
+  /** Blocks a thread gets from a batch under the compiled block size (see BIG_MODULE_BYTES). */
+  private readonly blocksPerThread: number;
 
   /**
    * A pool of up to `workerCount` worker threads over a forest compiled with a shared memory and scratch for
@@ -292,6 +302,7 @@ export class ForestPool {
       throw new RangeError(`the forest was built for at most ${forest.maxThreads} threads`);
     }
     this.ctl = new Control(forest.memory, forest.controlAt);
+    this.blocksPerThread = forest.moduleBytes().byteLength >= BIG_MODULE_BYTES ? 1 : 2;
   }
 
   /** Starts workers up to `n` (at most workerCount); returns how many there are. */
@@ -409,12 +420,13 @@ export class ForestPool {
     const k = f.info.numOutputs;
     const roundRows = Math.max(1, Math.floor(ROUND_BYTES / (nf * 8 + k * 8)));
     const m = Math.min(roundRows, nrow - r0);
-    // blocks: two per thread (a late thread takes fewer), at most the compiled block size: a block goes
-    // through every group of trees, so bigger blocks reuse a group's code for more rows
+    // blocks: at most the compiled block size (a block goes through every group of trees, so bigger
+    // blocks reuse a group's code for more rows); below that, two per thread (a late thread takes fewer),
+    // or one where the code is big (BIG_MODULE_BYTES)
     const block = Math.max(
       16,
       Math.ceil(m / MAX_BLOCKS),
-      Math.min(f.info.blockRows, Math.ceil(m / (threads * 2))),
+      Math.min(f.info.blockRows, Math.ceil(m / (threads * this.blocksPerThread))),
     );
     const nblocks = Math.ceil(m / block);
     const xAt = f.jobAt;

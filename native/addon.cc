@@ -7,6 +7,7 @@
 #include "dataset.h"
 #include "log_capture.h"
 #include "output_converter.h"
+#include "row_loan.h"
 #include "row_predictor.h"
 #include "stderr_hook.h"
 #include "table_walk.h"
@@ -37,6 +38,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("OutputConverter", data->outputConverter.Value());
   exports.Set("TableWalk", data->tableWalk.Value());
   exports.Set("takeLogs", Napi::Function::New<TakeLogs>(env, "takeLogs"));
+  exports.Set("lendRows", Napi::Function::New<LendRows>(env, "lendRows"));
+  exports.Set("endLoan", Napi::Function::New<EndLoan>(env, "endLoan"));
+  exports.Set("copyLent", Napi::Function::New<CopyLent>(env, "copyLent"));
+  exports.Set("openLoans", Napi::Function::New<OpenLoans>(env, "openLoans"));
   return exports;
 }
 

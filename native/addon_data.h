@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include "row_loan.h"
+
 namespace lgbm_node {
 
 struct AddonData {
@@ -12,6 +14,9 @@ struct AddonData {
   Napi::FunctionReference rowPredictor;
   Napi::FunctionReference outputConverter;
   Napi::FunctionReference tableWalk;
+
+  // rows this environment lent to worker threads end before its arrays are freed
+  ~AddonData() { EndLoansOf(this); }
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

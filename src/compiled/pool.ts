@@ -10,8 +10,9 @@
  * fewer of them; every row's trees are still added in model order by one thread, so the bits are those of
  * one thread.
  *
- * A job: the caller copies the rows in (publishing blocks as they arrive, so workers start early), every
- * participating thread grabs blocks (compare-and-swap on a 64-bit ticket: job generation and the blocks left,
+ * A job: the caller copies the rows in (publishing blocks as they arrive, so workers start early), or, where
+ * the host can lend a synchronous batch's rows to the workers (RowLender: the addon), every thread copies
+ * the rows of the blocks it takes itself; every participating thread grabs blocks (compare-and-swap on a 64-bit ticket: job generation and the blocks left,
  * so a late worker can never take a block of a newer job; the caller from the front, workers from the back), the last one to finish wakes the caller.
  *
  * The protocol is here (no `node:` imports, shared with the browser); how workers are started is the
@@ -37,6 +38,8 @@ const READY = 12;
 const LIMIT = 13;
 /** When the current job was opened: µs of a clock all threads share (sharedClockUs), modulo 2^31. */
 const OPENED = 14;
+/** The loan of the job's rows (RowLender) when every thread copies its own blocks; 0: the caller copied them. */
+const LOAN = 15;
 
 /**
  * µs since the epoch modulo 2^31, on a clock every thread reads alike (timeOrigin is per thread). Where a
@@ -80,6 +83,27 @@ export interface WorkerInit {
   numOutputs: number;
   /** This worker's thread index (1 ..): its scratch slot. */
   thread: number;
+  /** Node: the addon file a worker loads to copy its own blocks of lent rows (a host with a RowLender). */
+  addon?: string;
+}
+
+/**
+ * Copies `bytes` of the round's rows, from byte `srcByte` of the round, into the memory at `dstByte`, for
+ * a thread that took a block of a job whose rows are lent (`token`). Throws when it cannot.
+ */
+export type CopyIn = (token: number, srcByte: number, dstByte: number, bytes: number) => void;
+
+/**
+ * Lends a synchronous batch's rows to the workers for the length of the call, so that each thread copies
+ * the blocks it takes: the caller copying all of them wrote cache lines the worker's core held, which
+ * cost the shipped model's 2-thread 1,000-row batch about 10% (docs/compiled-engine.md, "Threads").
+ * `end` returns once no copy from the loan runs or will run.
+ */
+export interface RowLender {
+  lend(rows: Float64Array): number;
+  end(token: number): void;
+  /** How the caller copies the blocks it takes (the addon's copy beats a typed-array copy into shared memory). */
+  copier(memory: WasmMemory): CopyIn;
 }
 
 /**
@@ -88,6 +112,8 @@ export interface WorkerInit {
  */
 export interface ThreadHost {
   start(init: WorkerInit, onExit: () => void): WorkerHandle;
+  /** When set, the workers start() gives copy their own blocks of a lent batch (runWorker's copyIn). */
+  lender?: RowLender;
 }
 
 export interface WorkerHandle {
@@ -150,7 +176,8 @@ export const MAX_BLOCKS = 0xfffff;
  * Takes and runs blocks of job `gen` until none is left (or the job changed). Returns the blocks this
  * thread ran. Shared by the workers (thread >= 1, from the back) and a participating caller (thread 0,
  * from the front, once every row is copied in). A worker that caught the job by polling (`polled`) polls
- * for its first rows too, at most SPIN_MS in all: the caller is copying them in.
+ * for its first rows too, at most SPIN_MS in all: the caller is copying them in. When the job's rows are
+ * lent, the thread copies each block it takes with `copyIn` first.
  */
 function work(
   ctl: Control,
@@ -160,6 +187,7 @@ function work(
   thread: number,
   run: Run,
   polled = false,
+  copyIn?: CopyIn,
 ): number {
   const { i32, ticket } = ctl;
   const g = genOf(gen);
@@ -192,10 +220,15 @@ function work(
     const nrow = i32[NROWS];
     const x = i32[X];
     const out = i32[OUT];
+    const loan = i32[LOAN];
     if (Atomics.compareExchange(ticket, 0, t, next) !== t) continue;
     const r0 = idx * block;
     const m = Math.min(block, nrow - r0);
     try {
+      if (loan !== 0) {
+        if (copyIn === undefined) throw new Error("this thread cannot copy lent rows");
+        copyIn(loan, r0 * nf * 8, x + r0 * nf * 8, m * nf * 8);
+      }
       run(x + r0 * nf * 8, m, out + r0 * k * 8, thread);
     } catch {
       Atomics.store(i32, ERROR, 1);
@@ -205,10 +238,14 @@ function work(
   }
 }
 
-/** A worker's life: instantiate, then sleep until a job is published, take blocks, sleep again. */
+/**
+ * A worker's life: instantiate, then sleep until a job is published, take blocks, sleep again. `copyIn`:
+ * how it copies its blocks of lent rows (a host with a RowLender).
+ */
 export function runWorker(
   init: WorkerInit,
   instantiate: (bytes: Uint8Array, memory: WasmMemory) => Run,
+  copyIn?: CopyIn,
 ): void {
   const ctl = new Control(init.memory, init.controlAt);
   const run = instantiate(init.bytes, init.memory);
@@ -216,7 +253,7 @@ export function runWorker(
   let seen = Atomics.load(ctl.i32, GEN);
   // a job published before this worker was up is still open to it
   if (init.thread <= Atomics.load(ctl.i32, LIMIT))
-    work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run);
+    work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, false, copyIn);
   // after a job, poll for the next one only when this one came within 2 * SPIN_MS of the one before (a
   // wake-up included: a loop of batches) and polling paid lately (Backoff); batches one at a time find
   // the worker asleep, as before
@@ -241,7 +278,7 @@ export function runWorker(
     seen = Atomics.load(ctl.i32, GEN);
     close = performance.now() - ended < 2 * SPIN_MS;
     if (init.thread <= Atomics.load(ctl.i32, LIMIT)) {
-      const ran = work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, polled);
+      const ran = work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, polled, copyIn);
       if (polled) {
         // and this worker kept pace with the caller (it starts first, so it runs as many blocks): a
         // worker that shares a busy core without the sleeper's priority on wake-up falls behind
@@ -285,6 +322,8 @@ export class ForestPool {
   lastJob = { blocks: 0, byCaller: 0 };
   /** Blocks a thread gets from a batch under the compiled block size (see BIG_MODULE_BYTES). */
   private readonly blocksPerThread: number;
+  /** The caller's copy of its blocks of lent rows (host.lender). */
+  private readonly copyIn: CopyIn | undefined;
 
   /**
    * A pool of up to `workerCount` worker threads over a forest compiled with a shared memory and scratch for
@@ -303,6 +342,7 @@ export class ForestPool {
     }
     this.ctl = new Control(forest.memory, forest.controlAt);
     this.blocksPerThread = forest.moduleBytes().byteLength >= BIG_MODULE_BYTES ? 1 : 2;
+    this.copyIn = host.lender?.copier(forest.memory);
   }
 
   /** Starts workers up to `n` (at most workerCount); returns how many there are. */
@@ -356,13 +396,25 @@ export class ForestPool {
     }
     const { numFeatures: nf, numOutputs: k } = this.forest.info;
     const run = (x: number, n: number, o: number, t: number) => this.forest.runAt(x, n, o, t);
+    const lender = this.host.lender;
+    const copyIn = this.copyIn;
     for (let r0 = 0; r0 < nrow; ) {
-      const job = this.publish(data, nrow, r0, Math.min(threads - 1, this.workerCount), threads);
-      const mine = work(this.ctl, job.gen, nf, k, 0, run);
-      this.lastJob = { blocks: job.nblocks, byCaller: mine };
-      this.waitDone(job.nblocks);
-      this.copyOut(out, r0, job.rows, job.outAt);
-      r0 += job.rows;
+      const m = this.roundRows(nrow - r0);
+      const rows = data.subarray(r0 * nf, (r0 + m) * nf);
+      // the caller is blocked until every block is done: the rows cannot change or go away meanwhile
+      const token = lender?.lend(rows) ?? 0;
+      let outAt: number;
+      try {
+        const job = this.publish(rows, m, Math.min(threads - 1, this.workerCount), threads, token);
+        const mine = work(this.ctl, job.gen, nf, k, 0, run, false, copyIn);
+        this.lastJob = { blocks: job.nblocks, byCaller: mine };
+        this.waitDone(job.nblocks);
+        outAt = job.outAt;
+      } finally {
+        if (token !== 0) lender?.end(token);
+      }
+      this.copyOut(out, r0, m, outAt);
+      r0 += m;
     }
   }
 
@@ -396,30 +448,37 @@ export class ForestPool {
       this.forest.predict(data, nrow, out);
       return;
     }
+    const nf = this.forest.info.numFeatures;
     for (let r0 = 0; r0 < nrow; ) {
-      const job = this.publish(data, nrow, r0, workers, workers);
+      // never lent: the caller's event loop runs during the job, and could change or transfer the rows
+      const m = this.roundRows(nrow - r0);
+      const job = this.publish(data.subarray(r0 * nf, (r0 + m) * nf), m, workers, workers, 0);
       await this.waitDoneAsync(job);
-      this.copyOut(out, r0, job.rows, job.outAt);
-      r0 += job.rows;
+      this.copyOut(out, r0, m, job.outAt);
+      r0 += m;
     }
   }
 
+  /** Rows of the next round of a batch with `left` rows to go (the job region holds one round). */
+  private roundRows(left: number): number {
+    const { numFeatures: nf, numOutputs: k } = this.forest.info;
+    return Math.min(left, Math.max(1, Math.floor(ROUND_BYTES / (nf * 8 + k * 8))));
+  }
+
   /**
-   * Publishes the next round of the batch (as many rows from r0 as the io region holds): opens a new job,
-   * then copies the rows in a few blocks at a time, publishing each piece so workers start early.
+   * Publishes a round of a batch (`m` rows, at most roundRows): opens a new job, then, unless its rows are
+   * lent (`loan`), copies them in a few blocks at a time, publishing each piece so workers start early.
    */
   private publish(
-    data: Float64Array,
-    nrow: number,
-    r0: number,
+    rows: Float64Array,
+    m: number,
     limit: number,
     threads: number,
+    loan: number,
   ): { gen: number; nblocks: number; rows: number; outAt: number } {
     const f = this.forest;
     const nf = f.info.numFeatures;
     const k = f.info.numOutputs;
-    const roundRows = Math.max(1, Math.floor(ROUND_BYTES / (nf * 8 + k * 8)));
-    const m = Math.min(roundRows, nrow - r0);
     // blocks: at most the compiled block size (a block goes through every group of trees, so bigger
     // blocks reuse a group's code for more rows); below that, two per thread (a late thread takes fewer),
     // or one where the code is big (BIG_MODULE_BYTES)
@@ -444,18 +503,20 @@ export class ForestPool {
     i32[BLOCK] = block;
     Atomics.store(i32, LIMIT, limit);
     Atomics.store(i32, NBLOCKS, nblocks);
-    Atomics.store(i32, AVAILABLE, 0);
+    Atomics.store(i32, LOAN, loan);
+    Atomics.store(i32, AVAILABLE, loan === 0 ? 0 : nblocks);
     Atomics.store(i32, DONE, 0);
     Atomics.store(i32, ERROR, 0);
     Atomics.store(ticket, 0, g | BigInt(nblocks));
     Atomics.store(i32, OPENED, sharedClockUs());
     Atomics.store(i32, GEN, gen);
     Atomics.notify(i32, GEN);
+    if (loan !== 0) return { gen, nblocks, rows: m, outAt };
     // copy the rows in from the back, where the workers start, publishing each block
     for (let b = nblocks - 1; b >= 0; b--) {
       const a = b * block;
       const z = Math.min(m, a + block);
-      mem.set(data.subarray((r0 + a) * nf, (r0 + z) * nf), (xAt >>> 3) + a * nf);
+      mem.set(rows.subarray(a * nf, z * nf), (xAt >>> 3) + a * nf);
       Atomics.store(i32, AVAILABLE, nblocks - b);
       Atomics.notify(i32, AVAILABLE);
     }

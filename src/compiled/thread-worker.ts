@@ -1,15 +1,24 @@
 /**
  * A compiled forest's worker thread (Node): compile the module's bytes (a copy of its own), instantiate it
- * over the shared memory, then take blocks.
+ * over the shared memory, then take blocks. With `addon` (lendingThreadHost), it loads the addon to copy
+ * its own blocks of lent rows.
  */
+import { createRequire } from "node:module";
 import { workerData } from "node:worker_threads";
 import { runWorker, type WorkerInit } from "./pool.js";
+import { lentCopier, type RowLoans } from "./pool-node.js";
 import { requireWebAssembly } from "./wasm-api.js";
 
 const init = workerData as WorkerInit;
-runWorker(init, (bytes, memory) => {
-  const wasm = requireWebAssembly();
-  const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-  const run = instance.exports.run as (x: number, n: number, out: number, q: number) => void;
-  return (x, n, out, thread) => run(x, n, out, init.scratchAt + thread * init.scratchBytes);
-});
+runWorker(
+  init,
+  (bytes, memory) => {
+    const wasm = requireWebAssembly();
+    const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
+    const run = instance.exports.run as (x: number, n: number, out: number, q: number) => void;
+    return (x, n, out, thread) => run(x, n, out, init.scratchAt + thread * init.scratchBytes);
+  },
+  init.addon === undefined
+    ? undefined
+    : lentCopier(createRequire(import.meta.url)(init.addon) as RowLoans, init.memory),
+);

@@ -10,8 +10,8 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { CompileLimitError } from "../compiled/compile.js";
 import { CompiledForest } from "../compiled/forest.js";
-import { ForestPool, MIN_THREADED_ROWS } from "../compiled/pool.js";
-import { nodeThreadHost } from "../compiled/pool-node.js";
+import { ForestPool, MIN_THREADED_ROWS, type ThreadHost } from "../compiled/pool.js";
+import { lendingThreadHost } from "../compiled/pool-node.js";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
 import { buildLayout } from "../model-text/layout.js";
@@ -22,6 +22,7 @@ import { nativeAsync } from "../native/async.js";
 import {
   flushNativeLogs,
   loadBinding,
+  loadedAddon,
   type NativeBooster,
   type NativeOutputConverter,
   type NativeRowPredictor,
@@ -289,7 +290,7 @@ export class NativeEngine implements Engine {
 
   /** The compiled path's worker threads, started on the first threaded or async batch. */
   private poolOf(path: CompiledPath): ForestPool {
-    path.pool ??= new ForestPool(path.forest, path.workers, nodeThreadHost);
+    path.pool ??= new ForestPool(path.forest, path.workers, threadHost());
     return path.pool;
   }
 
@@ -440,4 +441,16 @@ function checkThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 1024)
     throw new RangeError(`numThreads must be an integer >= 1, got ${n}`);
   return n;
+}
+
+let host: ThreadHost | undefined;
+/** Worker threads that copy their own blocks of a synchronous batch through the addon (native/row_loan.h). */
+function threadHost(): ThreadHost {
+  if (host === undefined) {
+    const binding = loadBinding();
+    const addon = loadedAddon();
+    if (addon === undefined) throw new Error("the native addon is not loaded");
+    host = lendingThreadHost(addon.path, binding);
+  }
+  return host;
 }

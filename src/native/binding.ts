@@ -144,6 +144,17 @@ export interface NativeBinding {
   ) => NativeDataset;
   /** LightGBM log lines captured since the last call. */
   takeLogs(): string[];
+  /**
+   * Lends a batch's rows to compiled-forest worker threads for the length of a synchronous call
+   * (native/row_loan.h): a worker copies its own blocks with copyLent. Returns the loan's token.
+   */
+  lendRows(data: Float64Array): number;
+  /** Ends a loan; copies in flight finish first, later ones return false. */
+  endLoan(token: number): void;
+  /** Copies bytes of a loan into dst (bounds-checked on both sides); false once the loan has ended. */
+  copyLent(token: number, srcByte: number, dst: ArrayBufferView, dstByte: number, bytes: number): boolean;
+  /** Loans not yet ended, in the whole process (tests and diagnostics). */
+  openLoans(): number;
 }
 
 // The loader lives in loader.ts (where the addon comes from); this file declares what it is.

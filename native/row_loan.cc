@@ -1,0 +1,101 @@
+#include "row_loan.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "addon_data.h"
+#include "args.h"
+#include "errors.h"
+
+namespace lgbm_node {
+
+namespace {
+
+struct Loan {
+  const uint8_t* data;
+  size_t bytes;
+  const void* owner;
+};
+
+// Process-wide: the loan is made on one thread (the caller's environment) and read on others.
+std::shared_mutex registry_mutex;
+std::unordered_map<uint32_t, Loan> loans;
+std::atomic<uint32_t> next_token{1};
+
+uint32_t TokenArg(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsNumber()) throw ArgTypeError(info.Env(), "token must be a number");
+  const double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= 1 && v <= 4294967295.0 && std::floor(v) == v)) throw ArgRangeError(info.Env(), "token is not a loan");
+  return static_cast<uint32_t>(v);
+}
+
+// A byte offset or length: an integer in [0, 2^53).
+size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throw ArgTypeError(info.Env(), std::string(name) + " must be a number");
+  const double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0 && v <= 9007199254740991.0 && std::floor(v) == v)) {
+    throw ArgRangeError(info.Env(), std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<size_t>(v);
+}
+
+}  // namespace
+
+Napi::Value LendRows(const Napi::CallbackInfo& info) {
+  Napi::Float64Array data = Float64ArrayArg(info, 0, "data");
+  const Loan loan{reinterpret_cast<const uint8_t*>(data.Data()), data.ByteLength(), GetAddonData(info.Env())};
+  uint32_t token = next_token.fetch_add(1, std::memory_order_relaxed);
+  if (token == 0) token = next_token.fetch_add(1, std::memory_order_relaxed);  // 0 means "no loan"
+  std::unique_lock lock(registry_mutex);
+  loans[token] = loan;
+  return Napi::Number::New(info.Env(), token);
+}
+
+Napi::Value EndLoan(const Napi::CallbackInfo& info) {
+  const uint32_t token = TokenArg(info, 0);
+  std::unique_lock lock(registry_mutex);
+  loans.erase(token);
+  return info.Env().Undefined();
+}
+
+Napi::Value CopyLent(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t token = TokenArg(info, 0);
+  const size_t src = SizeArg(info, 1, "srcByte");
+  if (!info[2].IsTypedArray()) throw ArgTypeError(env, "dst must be a typed array");
+  // napi_get_typedarray_info reads views on a SharedArrayBuffer (WebAssembly's shared memory) too
+  napi_typedarray_type type;
+  size_t count = 0;
+  void* dst_data = nullptr;
+  if (napi_get_typedarray_info(env, info[2], &type, &count, &dst_data, nullptr, nullptr) != napi_ok) {
+    throw ArgTypeError(env, "dst could not be read");
+  }
+  const size_t dst_bytes = info[2].As<Napi::TypedArray>().ByteLength();
+  const size_t dst = SizeArg(info, 3, "dstByte");
+  const size_t bytes = SizeArg(info, 4, "bytes");
+  if (dst > dst_bytes || bytes > dst_bytes - dst) throw ArgRangeError(env, "the copy does not fit in dst");
+  std::shared_lock lock(registry_mutex);
+  const auto it = loans.find(token);
+  if (it == loans.end()) return Napi::Boolean::New(env, false);
+  const Loan& loan = it->second;
+  if (src > loan.bytes || bytes > loan.bytes - src) throw ArgRangeError(env, "the copy is outside the lent rows");
+  std::memcpy(static_cast<uint8_t*>(dst_data) + dst, loan.data + src, bytes);
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value OpenLoans(const Napi::CallbackInfo& info) {
+  std::shared_lock lock(registry_mutex);
+  return Napi::Number::New(info.Env(), static_cast<double>(loans.size()));
+}
+
+void EndLoansOf(const void* owner) {
+  std::unique_lock lock(registry_mutex);
+  for (auto it = loans.begin(); it != loans.end();) it = it->second.owner == owner ? loans.erase(it) : std::next(it);
+}
+
+}  // namespace lgbm_node

@@ -1,0 +1,124 @@
+/**
+ * Rows lent to compiled-forest worker threads (native/row_loan.h): the addon's loan calls on their own
+ * (bounds on both sides, a loan that ended copies nothing, a torn-down environment's loans end), and the
+ * native engine's threaded batches, whose workers copy their own blocks of a lent batch: one thread's
+ * bits on batches that span several rounds of the job region, and no loan left open afterwards.
+ */
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { afterAll, describe, expect, it } from "vitest";
+import { lentCopier } from "../src/compiled/pool-node.js";
+import { requireWebAssembly } from "../src/compiled/wasm-api.js";
+import type { NativeEngine } from "../src/engines/native.js";
+import { loadBinding, loadedAddon } from "../src/native/binding.js";
+import { firstNotIdentical, loadZoo } from "./js-fixtures.js";
+
+const binding = loadBinding();
+
+describe("a loan of rows (the addon)", () => {
+  const memory = new (requireWebAssembly().Memory)({ initial: 1, maximum: 4, shared: true });
+  const dst = new Uint8Array(memory.buffer);
+  const rows = Float64Array.from({ length: 64 }, (_, i) => i * 1.5 - 7);
+
+  it("copies the lent rows' bytes, from the lent view's start, into shared memory", () => {
+    const before = binding.openLoans();
+    const token = binding.lendRows(rows.subarray(8, 40));
+    expect(binding.openLoans()).toBe(before + 1);
+    expect(binding.copyLent(token, 16, dst, 1024, 80)).toBe(true);
+    expect(Array.from(new Float64Array(memory.buffer, 1024, 10))).toEqual(Array.from(rows.subarray(10, 20)));
+    binding.endLoan(token);
+    expect(binding.openLoans()).toBe(before);
+  });
+
+  it("refuses copies outside the loan or the destination, and copies nothing once the loan ended", () => {
+    const token = binding.lendRows(rows.subarray(0, 32)); // 256 bytes
+    try {
+      expect(() => binding.copyLent(token, 200, dst, 0, 64)).toThrow(/outside the lent rows/);
+      expect(() => binding.copyLent(token, 0, dst, dst.byteLength - 8, 16)).toThrow(/does not fit in dst/);
+      expect(() => binding.copyLent(token, -8, dst, 0, 8)).toThrow(RangeError);
+      expect(() => binding.copyLent(token, 0, dst, 0, 2 ** 60)).toThrow(RangeError);
+      expect(() => binding.copyLent(token, 0, {} as Uint8Array, 0, 8)).toThrow(TypeError);
+      expect(() => binding.lendRows(new Float32Array(4) as unknown as Float64Array)).toThrow(TypeError);
+      expect(() => binding.copyLent(0, 0, dst, 0, 8)).toThrow(RangeError);
+    } finally {
+      binding.endLoan(token);
+    }
+    dst.fill(7, 0, 8);
+    expect(binding.copyLent(token, 0, dst, 0, 8)).toBe(false);
+    expect(Array.from(dst.subarray(0, 8))).toEqual(new Array(8).fill(7));
+  });
+
+  it("a thread's copier follows the memory when it grows", () => {
+    const grown = new (requireWebAssembly().Memory)({ initial: 1, maximum: 4, shared: true });
+    const copy = lentCopier(binding, grown);
+    const token = binding.lendRows(rows);
+    try {
+      grown.grow(1);
+      copy(token, 8, 65536 + 64, 16); // past the first page: a view made before the growth is too short
+      expect(Array.from(new Float64Array(grown.buffer, 65536 + 64, 2))).toEqual([rows[1], rows[2]]);
+      expect(() => copy(token, 0, 2 * 65536 - 8, 16)).toThrow(/does not fit in dst/);
+    } finally {
+      binding.endLoan(token);
+    }
+    expect(() => copy(token, 0, 0, 8)).toThrow(/taken back/);
+  });
+
+  it("ends the loans of a worker thread that exits without ending them", async () => {
+    const before = binding.openLoans();
+    const worker = new Worker(
+      `const { parentPort, workerData } = require("node:worker_threads");
+       const b = require(workerData.addon);
+       b.lendRows(new Float64Array(100));
+       b.lendRows(new Float64Array(10));
+       parentPort.postMessage(b.openLoans());`,
+      { eval: true, workerData: { addon: loadedAddon()?.path } },
+    );
+    const open = await new Promise((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    expect(open).toBe(before + 2);
+    await new Promise((resolve) => worker.once("exit", resolve));
+    expect(binding.openLoans()).toBe(before);
+  });
+});
+
+// Worker threads run dist/compiled/thread-worker.js (built by pretest): the threaded engine comes from dist/.
+const built = await import(join(import.meta.dirname, "../dist/engines/native.js"));
+
+describe("threaded batches of the native engine lend their rows", () => {
+  const c = loadZoo("regression");
+  const one: NativeEngine = built.NativeEngine.fromString(c.modelText, { numThreads: 1 });
+  const two: NativeEngine = built.NativeEngine.fromString(c.modelText, { numThreads: 2 });
+  afterAll(() => {
+    one.dispose();
+    two.dispose();
+  });
+  type Pooled = {
+    compiledPath: { pool: { host: { lender?: object }; lastJob: { blocks: number; byCaller: number } } };
+  };
+
+  it("gives one thread's bits on a batch of several rounds, the workers copying rows, and ends every loan", async () => {
+    // the job region holds 32 MB of rows and outputs: 700,000 rows of this model take two rounds and more
+    const n = Math.ceil((48 << 20) / ((c.ncol + 1) * 8));
+    const X = new Float64Array(n * c.ncol);
+    for (let i = 0; i < X.length; i++) X[i] = c.X[i % c.X.length] * (1 + ((i % 7) - 3) * 1e-3);
+    const want = one.predict(X, n);
+    const before = binding.openLoans();
+    expect(firstNotIdentical(two.predict(X, n), want)).toBe(-1);
+    const pool = (two as unknown as Pooled).compiledPath.pool;
+    expect(pool.host.lender).toBeDefined();
+    expect(binding.openLoans()).toBe(before);
+    // once a worker is up, it takes blocks (and copies their rows itself)
+    let workerRan = false;
+    for (let i = 0; i < 200 && !workerRan; i++) {
+      const at = ((i * 7919) % (n - 2000)) * c.ncol;
+      const batch = X.subarray(at, at + 2000 * c.ncol);
+      expect(firstNotIdentical(two.predict(batch, 2000), one.predict(batch, 2000)), `batch ${i}`).toBe(-1);
+      workerRan = pool.lastJob.byCaller < pool.lastJob.blocks;
+      if (!workerRan) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(workerRan).toBe(true);
+    expect(binding.openLoans()).toBe(before);
+  });
+});

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Two threads with rows lent to the worker (native/row_loan.h: each thread copies the blocks it takes)
+// against the caller copying every row in, and one thread, head to head in one process on the shipped
+// model's hr rows: rounds of 30 ms in a rotating order, the two 2-thread configurations on one pool (its
+// host's lender switched off for the second, so both share one worker and its caches). Outputs are
+// compared first (must be identical). Reports rows/s (best, median round) and the median of per-round
+// ratios, which cancels slow drifts of the host but not one vCPU running slower than the other.
+//   node bench/lend.mjs [--rows 1000] [--rounds 60]
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { root, shippedModelFile } from "./lib/models.mjs";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const n = arg("rows", 1000);
+const rounds = arg("rounds", 60);
+const { Model } = await import(join(root, "dist/model.js"));
+const { NativeEngine } = await import(join(root, "dist/engines/native.js"));
+
+// the shipped bundle's data, encoded as the bench encodes it (first n rows)
+const bundle = join(shippedModelFile(), "..");
+const model = await Model.load(bundle, { engine: "js" });
+const [head, ...lines] = readFileSync(join(bundle, "data/hr.csv"), "utf8").trim().split("\n");
+const cols = head.split(",");
+const types = new Map(model.spec.fields.map((f) => [f.name, f.type]));
+const records = lines.slice(0, n).map((line) => {
+  const cells = line.split(",");
+  const rec = {};
+  cols.forEach((c, i) => {
+    const t = types.get(c);
+    if (t === undefined) return;
+    rec[c] = t === "number" || t === "integer" ? Number(cells[i]) : t === "boolean" ? cells[i] === "1" : cells[i];
+  });
+  return rec;
+});
+const X = model.encode(records).data;
+model.dispose();
+
+const text = readFileSync(shippedModelFile(), "utf8");
+const one = NativeEngine.fromString(text, { numThreads: 1 });
+const two = NativeEngine.fromString(text, { numThreads: 2 });
+two.predict(X, n);
+// internal: the engine's pool and its host (switching the lender off makes the caller copy every row in)
+const pool = two.compiledPath.pool;
+const lender = pool.host.lender;
+pool.host = { ...pool.host };
+const copying = (opts) => {
+  pool.host.lender = undefined;
+  try {
+    return two.predict(X, n, opts);
+  } finally {
+    pool.host.lender = lender;
+  }
+};
+const configs = [
+  ["1 thread", () => one.predict(X, n)],
+  ["2 threads, rows lent", () => two.predict(X, n)],
+  ["2 threads, caller copies", () => copying()],
+];
+const want = one.predict(X, n);
+for (const [name, f] of configs) {
+  const got = f();
+  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) throw new Error(`${name}: row ${i} differs`);
+}
+const round = (f) => {
+  let reps = 0;
+  const t0 = performance.now();
+  let t;
+  do {
+    f();
+    reps++;
+    t = performance.now() - t0;
+  } while (t < 30);
+  return (reps * n * 1000) / t;
+};
+const times = configs.map(() => []);
+for (let r = 0; r < rounds + 10; r++) {
+  for (let j = 0; j < configs.length; j++) {
+    const c = (j + r) % configs.length;
+    const rate = round(configs[c][1]);
+    if (r >= 10) times[c].push(rate);
+  }
+}
+one.dispose();
+two.dispose();
+const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
+const M = (x) => `${(x / 1e6).toFixed(2)}M`;
+console.log(`shipped model, ${n} rows, ${rounds} rounds; rows/s best (median round)`);
+for (let c = 0; c < configs.length; c++) console.log(`  ${configs[c][0]}: ${M(Math.max(...times[c]))} (${M(median(times[c]))})`);
+const ratio = (a, b) => median(times[a].map((x, i) => x / times[b][i])).toFixed(3);
+console.log(`  2 threads / 1 thread, median of per-round ratios: lent ${ratio(1, 0)}x, caller copies ${ratio(2, 0)}x`);
+console.log(`  lent / caller copies, median of per-round ratios: ${ratio(1, 2)}x`);

@@ -31,7 +31,8 @@ const records = lines.slice(0, n).map((line) => {
   cols.forEach((c, i) => {
     const t = types.get(c);
     if (t === undefined) return;
-    rec[c] = t === "number" || t === "integer" ? Number(cells[i]) : t === "boolean" ? cells[i] === "1" : cells[i];
+    rec[c] =
+      t === "number" || t === "integer" ? Number(cells[i]) : t === "boolean" ? cells[i] === "1" : cells[i];
   });
   return rec;
 });
@@ -62,7 +63,8 @@ const configs = [
 const want = one.predict(X, n);
 for (const [name, f] of configs) {
   const got = f();
-  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) throw new Error(`${name}: row ${i} differs`);
+  for (let i = 0; i < want.length; i++)
+    if (!Object.is(got[i], want[i])) throw new Error(`${name}: row ${i} differs`);
 }
 const round = (f) => {
   let reps = 0;
@@ -88,7 +90,10 @@ two.dispose();
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const M = (x) => `${(x / 1e6).toFixed(2)}M`;
 console.log(`shipped model, ${n} rows, ${rounds} rounds; rows/s best (median round)`);
-for (let c = 0; c < configs.length; c++) console.log(`  ${configs[c][0]}: ${M(Math.max(...times[c]))} (${M(median(times[c]))})`);
+for (let c = 0; c < configs.length; c++)
+  console.log(`  ${configs[c][0]}: ${M(Math.max(...times[c]))} (${M(median(times[c]))})`);
 const ratio = (a, b) => median(times[a].map((x, i) => x / times[b][i])).toFixed(3);
-console.log(`  2 threads / 1 thread, median of per-round ratios: lent ${ratio(1, 0)}x, caller copies ${ratio(2, 0)}x`);
+console.log(
+  `  2 threads / 1 thread, median of per-round ratios: lent ${ratio(1, 0)}x, caller copies ${ratio(2, 0)}x`,
+);
 console.log(`  lent / caller copies, median of per-round ratios: ${ratio(1, 2)}x`);

@@ -25,12 +25,12 @@ struct Loan {
 // Process-wide: the loan is made on one thread (the caller's environment) and read on others.
 std::shared_mutex registry_mutex;
 std::unordered_map<uint32_t, Loan> loans;
-std::atomic<uint32_t> next_token{1};
+std::atomic<uint32_t> next_token{0};
 
 uint32_t TokenArg(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsNumber()) throw ArgTypeError(info.Env(), "token must be a number");
   const double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!(v >= 1 && v <= 4294967295.0 && std::floor(v) == v)) throw ArgRangeError(info.Env(), "token is not a loan");
+  if (!(v >= 1 && v <= 2147483647.0 && std::floor(v) == v)) throw ArgRangeError(info.Env(), "token is not a loan");
   return static_cast<uint32_t>(v);
 }
 
@@ -49,10 +49,13 @@ size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
 Napi::Value LendRows(const Napi::CallbackInfo& info) {
   Napi::Float64Array data = Float64ArrayArg(info, 0, "data");
   const Loan loan{reinterpret_cast<const uint8_t*>(data.Data()), data.ByteLength(), GetAddonData(info.Env())};
-  uint32_t token = next_token.fetch_add(1, std::memory_order_relaxed);
-  if (token == 0) token = next_token.fetch_add(1, std::memory_order_relaxed);  // 0 means "no loan"
   std::unique_lock lock(registry_mutex);
-  loans[token] = loan;
+  // tokens travel in an Int32Array slot: 1 .. 2^31 - 1 (0 means "no loan"), never one still open
+  uint32_t token;
+  do {
+    token = next_token.fetch_add(1, std::memory_order_relaxed) % 0x7fffffffu + 1;
+  } while (loans.count(token) != 0);
+  loans.emplace(token, loan);
   return Napi::Number::New(info.Env(), token);
 }
 

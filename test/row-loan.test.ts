@@ -24,6 +24,8 @@ describe("a loan of rows (the addon)", () => {
     const before = binding.openLoans();
     const token = binding.lendRows(rows.subarray(8, 40));
     expect(binding.openLoans()).toBe(before + 1);
+    expect(token).toBeGreaterThan(0); // it travels in an Int32Array slot
+    expect(token).toBeLessThan(2 ** 31);
     expect(binding.copyLent(token, 16, dst, 1024, 80)).toBe(true);
     expect(Array.from(new Float64Array(memory.buffer, 1024, 10))).toEqual(Array.from(rows.subarray(10, 20)));
     binding.endLoan(token);
@@ -40,6 +42,7 @@ describe("a loan of rows (the addon)", () => {
       expect(() => binding.copyLent(token, 0, {} as Uint8Array, 0, 8)).toThrow(TypeError);
       expect(() => binding.lendRows(new Float32Array(4) as unknown as Float64Array)).toThrow(TypeError);
       expect(() => binding.copyLent(0, 0, dst, 0, 8)).toThrow(RangeError);
+      expect(() => binding.copyLent(2 ** 31, 0, dst, 0, 8)).toThrow(RangeError);
     } finally {
       binding.endLoan(token);
     }

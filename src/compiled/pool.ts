@@ -10,10 +10,11 @@
  * fewer of them; every row's trees are still added in model order by one thread, so the bits are those of
  * one thread.
  *
- * A job: the caller copies the rows in (publishing blocks as they arrive, so workers start early), or, where
- * the host can lend a synchronous batch's rows to the workers (RowLender: the addon), every thread copies
- * the rows of the blocks it takes itself; every participating thread grabs blocks (compare-and-swap on a 64-bit ticket: job generation and the blocks left,
- * so a late worker can never take a block of a newer job; the caller from the front, workers from the back), the last one to finish wakes the caller.
+ * A job: the caller copies the rows in (publishing blocks as they arrive, so workers start early), or,
+ * where the host can lend a synchronous batch's rows to the workers (RowLender: the addon), every thread
+ * copies the rows of the blocks it takes itself; every participating thread grabs blocks (compare-and-swap
+ * on a 64-bit ticket: job generation and the blocks left, so a late worker can never take a block of a
+ * newer job; the caller from the front, workers from the back), the last one to finish wakes the caller.
  *
  * The protocol is here (no `node:` imports, shared with the browser); how workers are started is the
  * host's business (pool-node.ts).

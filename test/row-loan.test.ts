@@ -1,16 +1,19 @@
 /**
  * Rows lent to compiled-forest worker threads (native/row_loan.h): the addon's loan calls on their own
  * (bounds on both sides, a loan that ended copies nothing, a torn-down environment's loans end), and the
- * native engine's threaded batches, whose workers copy their own blocks of a lent batch: one thread's
- * bits on batches that span several rounds of the job region, and no loan left open afterwards.
+ * native engine's threaded batches, whose workers copy their own blocks of a lent batch (under
+ * LEND_MAX_ROWS rows a round): one thread's bits, also on a wide model whose batch takes several lent
+ * rounds of the job region, and no loan left open afterwards.
  */
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
+import { LEND_MAX_ROWS } from "../src/compiled/pool.js";
 import { lentCopier } from "../src/compiled/pool-node.js";
 import { requireWebAssembly } from "../src/compiled/wasm-api.js";
 import type { NativeEngine } from "../src/engines/native.js";
 import { loadBinding, loadedAddon } from "../src/native/binding.js";
+import { oneTreeModel } from "./helpers/one-tree-model.js";
 import { firstNotIdentical, loadZoo } from "./js-fixtures.js";
 
 const binding = loadBinding();
@@ -101,7 +104,7 @@ describe("threaded batches of the native engine lend their rows", () => {
     compiledPath: { pool: { host: { lender?: object }; lastJob: { blocks: number; byCaller: number } } };
   };
 
-  it("gives one thread's bits on a batch of several rounds, the workers copying rows, and ends every loan", async () => {
+  it("gives one thread's bits on a batch of several (copied) rounds, and on lent batches with the workers copying rows", async () => {
     // the job region holds 32 MB of rows and outputs: 700,000 rows of this model take two rounds and more
     const n = Math.ceil((48 << 20) / ((c.ncol + 1) * 8));
     const X = new Float64Array(n * c.ncol);
@@ -122,6 +125,61 @@ describe("threaded batches of the native engine lend their rows", () => {
       if (!workerRan) await new Promise((r) => setTimeout(r, 10));
     }
     expect(workerRan).toBe(true);
+    expect(binding.openLoans()).toBe(before);
+  });
+});
+
+describe("a wide model's batch: several rounds, each lent", () => {
+  // 1,200 features: the 32 MB job region holds about 3,500 rows, so 10,000 rows take three rounds
+  const NF = 1200;
+  const base = oneTreeModel({
+    split: [0, 1, 0],
+    threshold: [0.5, -0.25, 2],
+    decision: [2, 2, 2],
+    left: [1, -1, -3],
+    right: [2, -2, -4],
+  });
+  const text = base
+    .replace("max_feature_idx=1", `max_feature_idx=${NF - 1}`)
+    .replace("feature_names=a b", `feature_names=${Array.from({ length: NF }, (_, i) => `f${i}`).join(" ")}`)
+    .replace("feature_infos=none none", `feature_infos=${new Array(NF).fill("none").join(" ")}`)
+    .replace("split_feature=0 1 0", `split_feature=0 ${NF - 1} ${NF >> 1}`);
+  const one: NativeEngine = built.NativeEngine.fromString(text, { numThreads: 1 });
+  const two: NativeEngine = built.NativeEngine.fromString(text, { numThreads: 2 });
+  afterAll(() => {
+    one.dispose();
+    two.dispose();
+  });
+
+  it("gives one thread's bits, every round lent and ended", () => {
+    const n = 10_000;
+    const X = new Float64Array(n * NF);
+    for (let i = 0; i < X.length; i++) X[i] = (((Math.imul(i + 1, 2654435761) >>> 0) % 1000) - 500) / 100;
+    const want = one.predict(X, n);
+    expect(new Set(want).size).toBe(4); // every leaf, in no period a round's length could hide
+    expect(firstNotIdentical(two.predict(X, n), want)).toBe(-1);
+    const pool = (
+      two as unknown as {
+        compiledPath: { pool: { host: { lender: { lend(rows: Float64Array): number } } } };
+      }
+    ).compiledPath.pool;
+    // count the rounds lent (the lender itself still lends)
+    const lender = pool.host.lender;
+    const lend = lender.lend;
+    const lent: number[] = [];
+    lender.lend = (rows) => {
+      lent.push(rows.length / NF);
+      return lend.call(lender, rows);
+    };
+    const before = binding.openLoans();
+    try {
+      expect(firstNotIdentical(two.predict(X, n), want)).toBe(-1);
+    } finally {
+      lender.lend = lend;
+    }
+    expect(lent.length).toBeGreaterThanOrEqual(3);
+    expect(lent.reduce((a, b) => a + b, 0)).toBe(n);
+    for (const rows of lent) expect(rows).toBeLessThan(LEND_MAX_ROWS);
     expect(binding.openLoans()).toBe(before);
   });
 });

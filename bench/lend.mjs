@@ -1,63 +1,73 @@
 #!/usr/bin/env node
 // Two threads with rows lent to the worker (native/row_loan.h: each thread copies the blocks it takes)
 // against the caller copying every row in, and one thread, head to head in one process on the shipped
-// model's hr rows: rounds of 30 ms in a rotating order, the two 2-thread configurations on one pool (its
-// host's lender switched off for the second, so both share one worker and its caches). Outputs are
-// compared first (must be identical). Reports rows/s (best, median round) and the median of per-round
-// ratios, which cancels slow drifts of the host but not one vCPU running slower than the other.
-//   node bench/lend.mjs [--rows 1000] [--rounds 60]
+// model's hr rows (or the large bench model's rows, --model large): rounds of 30 ms in a rotating order,
+// the two 2-thread configurations on one pool (its lender switched off for the second, so both share one
+// worker and its caches). Outputs are compared first (must be identical). Reports rows/s (best, median
+// round) and the median of per-round ratios, which cancels slow drifts of the host but not one vCPU
+// running slower than the other.
+//   node bench/lend.mjs [--rows 1000] [--rounds 60] [--model shipped|large]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { root, shippedModelFile } from "./lib/models.mjs";
+import { largeModelFile, root, shippedModelFile, syntheticRows } from "./lib/models.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const n = arg("rows", 1000);
+const large = process.argv.includes("large");
 const rounds = arg("rounds", 60);
 const { Model } = await import(join(root, "dist/model.js"));
 const { NativeEngine } = await import(join(root, "dist/engines/native.js"));
 
-// the shipped bundle's data, encoded as the bench encodes it
-const bundle = join(shippedModelFile(), "..");
-const model = await Model.load(bundle, { engine: "js" });
-const [head, ...lines] = readFileSync(join(bundle, "data/hr.csv"), "utf8").trim().split("\n");
-const cols = head.split(",");
-const types = new Map(model.spec.fields.map((f) => [f.name, f.type]));
-const records = lines.map((line) => {
-  const cells = line.split(",");
-  const rec = {};
-  cols.forEach((c, i) => {
-    const t = types.get(c);
-    if (t === undefined) return;
-    rec[c] =
-      t === "number" || t === "integer" ? Number(cells[i]) : t === "boolean" ? cells[i] === "1" : cells[i];
+/** The shipped bundle's data, encoded as the bench encodes it: its rows in order, repeated past the end. */
+async function hrRows() {
+  const bundle = join(shippedModelFile(), "..");
+  const model = await Model.load(bundle, { engine: "js" });
+  const [head, ...lines] = readFileSync(join(bundle, "data/hr.csv"), "utf8").trim().split("\n");
+  const cols = head.split(",");
+  const types = new Map(model.spec.fields.map((f) => [f.name, f.type]));
+  const records = lines.map((line) => {
+    const cells = line.split(",");
+    const rec = {};
+    cols.forEach((c, i) => {
+      const t = types.get(c);
+      if (t === undefined) return;
+      rec[c] =
+        t === "number" || t === "integer" ? Number(cells[i]) : t === "boolean" ? cells[i] === "1" : cells[i];
+    });
+    return rec;
   });
-  return rec;
-});
-const encoded = model.encode(records);
-const ncol = encoded.data.length / encoded.nrow;
-// the bench's rows: the data set's rows in order, repeated past its end
-const X = new Float64Array(n * ncol);
-for (let r = 0; r < n; r++)
-  X.set(encoded.data.subarray((r % encoded.nrow) * ncol, ((r % encoded.nrow) + 1) * ncol), r * ncol);
-model.dispose();
+  const encoded = model.encode(records);
+  model.dispose();
+  const ncol = encoded.data.length / encoded.nrow;
+  const X = new Float64Array(n * ncol);
+  for (let r = 0; r < n; r++)
+    X.set(encoded.data.subarray((r % encoded.nrow) * ncol, ((r % encoded.nrow) + 1) * ncol), r * ncol);
+  return X;
+}
 
-const text = readFileSync(shippedModelFile(), "utf8");
+const modelFile = large
+  ? await largeModelFile({ log: (m) => process.stderr.write(`${m}\n`) })
+  : shippedModelFile();
+// the large model's rows as the engine bench makes them
+const X = large ? syntheticRows(n, 40, 3) : await hrRows();
+const text = readFileSync(modelFile, "utf8");
 const one = NativeEngine.fromString(text, { numThreads: 1 });
 const two = NativeEngine.fromString(text, { numThreads: 2 });
 two.predict(X, n);
-// internal: the engine's pool and its host (switching the lender off makes the caller copy every row in)
+// internal: the engine's pool and its lender (switching it off makes the caller copy every row in)
 const pool = two.compiledPath.pool;
+// a big module is never lent by default (LEND_MAX_ROWS): lent here, to measure it
 const lender = pool.host.lender;
-pool.host = { ...pool.host };
+pool.lender = lender;
 const copying = (opts) => {
-  pool.host.lender = undefined;
+  pool.lender = undefined;
   try {
     return two.predict(X, n, opts);
   } finally {
-    pool.host.lender = lender;
+    pool.lender = lender;
   }
 };
 const configs = [
@@ -94,7 +104,7 @@ one.dispose();
 two.dispose();
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const M = (x) => `${(x / 1e6).toFixed(2)}M`;
-console.log(`shipped model, ${n} rows, ${rounds} rounds; rows/s best (median round)`);
+console.log(`${large ? "large" : "shipped"} model, ${n} rows, ${rounds} rounds; rows/s best (median round)`);
 for (let c = 0; c < configs.length; c++)
   console.log(`  ${configs[c][0]}: ${M(Math.max(...times[c]))} (${M(median(times[c]))})`);
 const ratio = (a, b) => median(times[a].map((x, i) => x / times[b][i])).toFixed(3);

@@ -183,7 +183,9 @@ describe("compiled native engine with threads", () => {
 
 describe("threaded batches and the size of the compiled code", () => {
   type WithPool = {
-    compiledPath: { pool: { lastJob: { blocks: number }; forest: { moduleBytes(): Uint8Array } } };
+    compiledPath: {
+      pool: { lastJob: { blocks: number }; lender?: object; forest: { moduleBytes(): Uint8Array } };
+    };
   };
   const blocksOf = (text: string, rows: number, ncol: number) => {
     const one = NativeEngine.fromString(text, { numThreads: 1 });
@@ -193,19 +195,25 @@ describe("threaded batches and the size of the compiled code", () => {
       for (let i = 0; i < X.length; i++) X[i] = ((i * 7919) % 211) / 7 - 15;
       expect(firstNotIdentical(two.predict(X, rows), one.predict(X, rows))).toBe(-1);
       const pool = (two as unknown as WithPool).compiledPath.pool;
-      return { blocks: pool.lastJob.blocks, bytes: pool.forest.moduleBytes().byteLength };
+      return {
+        blocks: pool.lastJob.blocks,
+        bytes: pool.forest.moduleBytes().byteLength,
+        lends: pool.lender !== undefined,
+      };
     } finally {
       one.dispose();
       two.dispose();
     }
   };
 
-  it("a big module takes one block per thread, a small one two (each block fetches all the code again)", () => {
+  it("a big module takes one block per thread, a small one two (each block fetches all the code again); only a small one lends its rows", () => {
     const small = blocksOf(loadZoo("binary").modelText, 1000, loadZoo("binary").ncol);
     expect(small.bytes).toBeLessThan(256 << 10);
     expect(small.blocks).toBe(4);
+    expect(small.lends).toBe(true);
     const big = blocksOf(chainForest(600, 60), 1000, 2);
     expect(big.bytes).toBeGreaterThanOrEqual(256 << 10);
     expect(big.blocks).toBe(2);
+    expect(big.lends).toBe(false);
   });
 });

@@ -302,7 +302,8 @@ interface AtomicsWaitAsync {
 /**
  * Rounds of fewer rows are lent (RowLender), bigger ones copied in by the caller: lending measured 1.07-1.10x
  * at 1,000 and 2,000 rows of the shipped model, 0.98-1.01x from 4,000 rows on, where the copy is a small
- * part of a block (`node bench/lend.mjs --rows N`).
+ * part of a block (`node bench/lend.mjs --rows N`). Big modules (BIG_MODULE_BYTES) are never lent: a row
+ * costs them so much that the copy is a small part of any batch (the large model's 1,000 rows: 0.97-0.99x).
  */
 export const LEND_MAX_ROWS = 4096;
 
@@ -330,7 +331,9 @@ export class ForestPool {
   lastJob = { blocks: 0, byCaller: 0 };
   /** Blocks a thread gets from a batch under the compiled block size (see BIG_MODULE_BYTES). */
   private readonly blocksPerThread: number;
-  /** The caller's copy of its blocks of lent rows (host.lender). */
+  /** Lends the rows of small rounds (host.lender, unless the module is big: LEND_MAX_ROWS). */
+  private lender: RowLender | undefined;
+  /** The caller's copy of its blocks of lent rows. */
   private readonly copyIn: CopyIn | undefined;
 
   /**
@@ -349,7 +352,9 @@ export class ForestPool {
       throw new RangeError(`the forest was built for at most ${forest.maxThreads} threads`);
     }
     this.ctl = new Control(forest.memory, forest.controlAt);
-    this.blocksPerThread = forest.moduleBytes().byteLength >= BIG_MODULE_BYTES ? 1 : 2;
+    const big = forest.moduleBytes().byteLength >= BIG_MODULE_BYTES;
+    this.blocksPerThread = big ? 1 : 2;
+    this.lender = big ? undefined : host.lender;
     this.copyIn = host.lender?.copier(forest.memory);
   }
 
@@ -404,7 +409,7 @@ export class ForestPool {
     }
     const { numFeatures: nf, numOutputs: k } = this.forest.info;
     const run = (x: number, n: number, o: number, t: number) => this.forest.runAt(x, n, o, t);
-    const lender = this.host.lender;
+    const lender = this.lender;
     const copyIn = this.copyIn;
     for (let r0 = 0; r0 < nrow; ) {
       const m = this.roundRows(nrow - r0);

@@ -3,7 +3,7 @@
 // Timings are never asserted (CI machines are noisy).
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
@@ -38,5 +38,18 @@ it("bench/run.mjs --quick runs, checks agreement and prints the tables", async (
     expect(native.normal.identical).toBe(1);
   }
   expect(report.goals.length).toBeGreaterThan(0);
+  // two one-thread engines at once, measured beside the 2-thread goals (a control: never "not met")
+  if (availableParallelism() >= 2) {
+    const controls = report.goals.filter((g: { control?: boolean }) => g.control);
+    expect(controls.length).toBe(report.models.length);
+    for (const c of controls) {
+      expect(c.batch).toBe(1000);
+      expect(c.value).toBeGreaterThan(0.5);
+      expect(c.met).toBe(true);
+    }
+    expect(stdout).toMatch(
+      /\| control, not a goal: two one-thread engines at once.* \| 1000 \| [\d.]+x \| [\d.]+x \| control \|/,
+    );
+  }
   expect(existsSync(join(out, "engines.md"))).toBe(true);
 });

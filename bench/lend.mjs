@@ -9,7 +9,7 @@
 //   node bench/lend.mjs [--rows 1000] [--rounds 60] [--model shipped|large]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { largeModelFile, root, shippedModelFile, syntheticRows } from "./lib/models.mjs";
+import { hrRows, largeModelFile, root, shippedModelFile, syntheticRows } from "./lib/models.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,41 +18,13 @@ const arg = (name, fallback) => {
 const n = arg("rows", 1000);
 const large = process.argv.includes("large");
 const rounds = arg("rounds", 60);
-const { Model } = await import(join(root, "dist/model.js"));
 const { NativeEngine } = await import(join(root, "dist/engines/native.js"));
-
-/** The shipped bundle's data, encoded as the bench encodes it: its rows in order, repeated past the end. */
-async function hrRows() {
-  const bundle = join(shippedModelFile(), "..");
-  const model = await Model.load(bundle, { engine: "js" });
-  const [head, ...lines] = readFileSync(join(bundle, "data/hr.csv"), "utf8").trim().split("\n");
-  const cols = head.split(",");
-  const types = new Map(model.spec.fields.map((f) => [f.name, f.type]));
-  const records = lines.map((line) => {
-    const cells = line.split(",");
-    const rec = {};
-    cols.forEach((c, i) => {
-      const t = types.get(c);
-      if (t === undefined) return;
-      rec[c] =
-        t === "number" || t === "integer" ? Number(cells[i]) : t === "boolean" ? cells[i] === "1" : cells[i];
-    });
-    return rec;
-  });
-  const encoded = model.encode(records);
-  model.dispose();
-  const ncol = encoded.data.length / encoded.nrow;
-  const X = new Float64Array(n * ncol);
-  for (let r = 0; r < n; r++)
-    X.set(encoded.data.subarray((r % encoded.nrow) * ncol, ((r % encoded.nrow) + 1) * ncol), r * ncol);
-  return X;
-}
 
 const modelFile = large
   ? await largeModelFile({ log: (m) => process.stderr.write(`${m}\n`) })
   : shippedModelFile();
 // the large model's rows as the engine bench makes them
-const X = large ? syntheticRows(n, 40, 3) : await hrRows();
+const X = large ? syntheticRows(n, 40, 3) : await hrRows(n);
 const text = readFileSync(modelFile, "utf8");
 const one = NativeEngine.fromString(text, { numThreads: 1 });
 const two = NativeEngine.fromString(text, { numThreads: 2 });

@@ -34,7 +34,7 @@ import {
   gccInstructions,
 } from "./lib/callgrind.mjs";
 import { buildContenders, checkAgreement, disposeAll, ONNX_RAW_TOL, ROW_CYCLE } from "./lib/engines.mjs";
-import { largeModelFile, root, shippedModelFile, syntheticRows } from "./lib/models.mjs";
+import { hrRecords, hrRows, largeModelFile, root, shippedModelFile, syntheticRows } from "./lib/models.mjs";
 import { twoAlone } from "./lib/two-alone.mjs";
 
 const argv = process.argv.slice(2);
@@ -88,44 +88,6 @@ if (quick) {
     key: "large",
     file,
     rows: (n) => syntheticRows(n, 40, 3),
-  });
-}
-
-let hrData;
-async function hrRows(n) {
-  if (!hrData) {
-    const { Model } = await import(join(root, "dist/model.js"));
-    const model = await Model.load(dirname(shipped), { engine: "js" });
-    hrData = model.encode(hrRecords(model.spec));
-    model.dispose();
-  }
-  const ncol = hrData.data.length / hrData.nrow;
-  const out = new Float64Array(n * ncol);
-  for (let r = 0; r < n; r++) {
-    const s = r % hrData.nrow;
-    out.set(hrData.data.subarray(s * ncol, (s + 1) * ncol), r * ncol);
-  }
-  return out;
-}
-
-/** The shipped bundle's data as records (typed by its spec; the target column dropped). */
-function hrRecords(spec) {
-  const [head, ...lines] = readFileSync(join(dirname(shipped), "data/hr.csv"), "utf8")
-    .trim()
-    .split("\n");
-  const cols = head.split(",");
-  const types = new Map(spec.fields.map((f) => [f.name, f.type]));
-  return lines.map((line) => {
-    const cells = line.split(",");
-    const rec = {};
-    cols.forEach((c, i) => {
-      const t = types.get(c);
-      if (t === undefined) return;
-      if (t === "number" || t === "integer") rec[c] = Number(cells[i]);
-      else if (t === "boolean") rec[c] = cells[i] === "1" || cells[i] === "true";
-      else rec[c] = cells[i];
-    });
-    return rec;
   });
 }
 

@@ -73,6 +73,45 @@ export function shippedModelFile() {
   return existsSync(file) ? file : undefined;
 }
 
+/** The shipped bundle's data as records (typed by its spec; the target column dropped). */
+export function hrRecords(spec) {
+  const [head, ...lines] = readFileSync(join(dirname(shippedModelFile()), "data/hr.csv"), "utf8")
+    .trim()
+    .split("\n");
+  const cols = head.split(",");
+  const types = new Map(spec.fields.map((f) => [f.name, f.type]));
+  return lines.map((line) => {
+    const cells = line.split(",");
+    const rec = {};
+    cols.forEach((c, i) => {
+      const t = types.get(c);
+      if (t === undefined) return;
+      if (t === "number" || t === "integer") rec[c] = Number(cells[i]);
+      else if (t === "boolean") rec[c] = cells[i] === "1" || cells[i] === "true";
+      else rec[c] = cells[i];
+    });
+    return rec;
+  });
+}
+
+let hrData;
+/** n rows of the shipped bundle's data, encoded by its model: its rows in order, repeated past the end. */
+export async function hrRows(n) {
+  if (!hrData) {
+    const { Model } = await import(join(root, "dist/model.js"));
+    const model = await Model.load(dirname(shippedModelFile()), { engine: "js" });
+    hrData = model.encode(hrRecords(model.spec));
+    model.dispose();
+  }
+  const ncol = hrData.data.length / hrData.nrow;
+  const out = new Float64Array(n * ncol);
+  for (let r = 0; r < n; r++) {
+    const s = r % hrData.nrow;
+    out.set(hrData.data.subarray(s * ncol, (s + 1) * ncol), r * ncol);
+  }
+  return out;
+}
+
 export function readModelText(file) {
   return readFileSync(file, "utf8");
 }

@@ -4,8 +4,8 @@
 // model's hr rows (or the large bench model's rows, --model large): rounds of 30 ms in a rotating order,
 // the two 2-thread configurations on one pool (its lender switched off for the second, so both share one
 // worker and its caches). Outputs are compared first (must be identical). Reports rows/s (best, median
-// round) and the median of per-round ratios, which cancels slow drifts of the host but not one vCPU
-// running slower than the other.
+// round), the median of per-round ratios, which cancels slow drifts of the host but not one vCPU
+// running slower than the other, and the share of blocks the caller ran, which shows that one.
 //   node bench/lend.mjs [--rows 1000] [--rounds 60] [--model shipped|large]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -42,10 +42,19 @@ const copying = (opts) => {
     pool.lender = lender;
   }
 };
+// the share of the 2-thread batches' blocks the caller ran: near a half when both vCPUs keep the same pace,
+// more when the worker's vCPU runs slower (a host's neighbour on its core, or the caller's own core)
+const share = { blocks: 0, byCaller: 0 };
+const counted = (f) => () => {
+  const y = f();
+  share.blocks += pool.lastJob.blocks;
+  share.byCaller += pool.lastJob.byCaller;
+  return y;
+};
 const configs = [
   ["1 thread", () => one.predict(X, n)],
-  ["2 threads, rows lent", () => two.predict(X, n)],
-  ["2 threads, caller copies", () => copying()],
+  ["2 threads, rows lent", counted(() => two.predict(X, n))],
+  ["2 threads, caller copies", counted(() => copying())],
 ];
 const want = one.predict(X, n);
 for (const [name, f] of configs) {
@@ -84,3 +93,4 @@ console.log(
   `  2 threads / 1 thread, median of per-round ratios: lent ${ratio(1, 0)}x, caller copies ${ratio(2, 0)}x`,
 );
 console.log(`  lent / caller copies, median of per-round ratios: ${ratio(1, 2)}x`);
+console.log(`  blocks of the 2-thread batches the caller ran: ${((100 * share.byCaller) / share.blocks).toFixed(0)}%`);

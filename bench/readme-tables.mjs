@@ -49,6 +49,20 @@ out.push(
   "Bold: goal not met in this run (ratios of best rounds; the median-round ratios are in engines.md).",
   "",
 );
+// what the host gave the two vCPUs around each 2-thread cell (runs since bench/lib/vcpus.mjs)
+const probes = report.models.flatMap((e) => (e.vcpus ?? []).map((v) => ({ model: e.model, ...v })));
+if (probes.length) {
+  const line = (p) => `${p.alone.join("/")}, ${p.together}x`;
+  out.push(
+    `The host's vCPUs just before → after each 2-thread cell (\`node bench/vcpus.mjs\`: a pinned integer loop, M iterations/s on cpu0/cpu1 alone, then both at once over the faster alone; two full cores give about 2x): ${probes
+      .map(
+        (p) =>
+          `${p.model.split(" (")[0]} ${p.batch.toLocaleString("en")} rows ${line(p.before)} → ${line(p.after)}`,
+      )
+      .join("; ")}.`,
+    "",
+  );
+}
 
 for (const e of report.models) {
   const names = e.contenders.map((c) => c.name);

@@ -36,6 +36,7 @@ import {
 import { buildContenders, checkAgreement, disposeAll, ONNX_RAW_TOL, ROW_CYCLE } from "./lib/engines.mjs";
 import { hrRecords, hrRows, largeModelFile, root, shippedModelFile, syntheticRows } from "./lib/models.mjs";
 import { twoAlone } from "./lib/two-alone.mjs";
+import { probeVcpus, vcpuProbeAvailable } from "./lib/vcpus.mjs";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -180,6 +181,7 @@ const report = {
   notes,
 };
 let failed = false;
+const probeVcpusHere = !quick && vcpuProbeAvailable();
 const tmp = mkdtempSync(join(tmpdir(), "lgbm-bench-"));
 
 for (const m of models) {
@@ -228,9 +230,14 @@ for (const m of models) {
           engineUrl: pathToFileURL(join(root, "dist/engines/native.js")).href,
         })
       : undefined;
+  // what the host gave each vCPU just before and after each 2-thread cell (bench/lib/vcpus.mjs)
+  const vcpus = [];
   for (const n of SIZES) {
     progress(`  timing batch ${n}...`);
+    const probe = n >= 1000 && alone && probeVcpusHere;
+    const before = probe ? await probeVcpus() : undefined;
     const cell = await timeCell(n >= 1000 && alone ? [...contenders.list, alone] : contenders.list, n);
+    if (probe) vcpus.push({ batch: n, before, after: await probeVcpus() });
     results.push(...cell);
     progress("");
     log(
@@ -254,6 +261,7 @@ for (const m of models) {
     contenders: contenders.list.map((c) => ({ name: c.name, threads: c.threads, note: c.note })),
     agreement: agreement.rows,
     results,
+    vcpus,
     gccCompileSeconds: contenders.gcc?.compileSeconds ?? null,
     record: [],
   };
@@ -416,6 +424,20 @@ function markdown() {
         return r ? `${fmtRate(r.rowsPerSec)} (${fmtRate(r.medianRowsPerSec)})` : "";
       });
       L.push(`| 10, same rows every call | ${cells.join(" | ")} |`);
+    }
+    if (e.vcpus?.length) {
+      L.push(
+        "",
+        "The host's vCPUs just before and after each 2-thread cell (`node bench/vcpus.mjs`: a pinned integer loop on each CPU alone, M iterations/s, then on both at once, over the faster one alone):",
+        "",
+        "| batch | before: cpu0, cpu1 | before: both | after: cpu0, cpu1 | after: both |",
+        "|---:|---:|---:|---:|---:|",
+      );
+      for (const v of e.vcpus) {
+        L.push(
+          `| ${v.batch} | ${v.before.alone.join(", ")} | ${v.before.together}x | ${v.after.alone.join(", ")} | ${v.after.together}x |`,
+        );
+      }
     }
     if (e.record.length) {
       L.push(

@@ -1,7 +1,7 @@
 // `node bench/run.mjs --quick` against dist/ (built by pretest): it must exit 0, check that every contender
 // agrees with LightGBM (the compiled engines and the gcc baseline bit for bit), and print the tables.
 // Timings are never asserted (CI machines are noisy).
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,4 +52,31 @@ it("bench/run.mjs --quick runs, checks agreement and prints the tables", async (
     );
   }
   expect(existsSync(join(out, "engines.md"))).toBe(true);
+});
+
+// the probe of what the host gives each vCPU (bench/vcpus.mjs; gcc and taskset, as on Linux CI machines)
+const canProbe = (() => {
+  if (process.platform !== "linux" || availableParallelism() < 2) return false;
+  try {
+    execFileSync("taskset", ["-c", "0", "true"], { stdio: "ignore" });
+    execFileSync("gcc", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+it.skipIf(!canProbe)("bench/vcpus.mjs measures each vCPU alone, then both at once", async () => {
+  const { stdout } = await run(process.execPath, [join(rootDir, "bench/vcpus.mjs")], {
+    cwd: rootDir,
+    timeout: 60_000,
+  });
+  const m = /cpu0 (\d+), cpu1 (\d+) \(M loop iterations\/s alone\), both at once ([\d.]+)x/.exec(stdout);
+  expect(m, stdout).not.toBeNull();
+  const [cpu0, cpu1, together] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
+  expect(cpu0).toBeGreaterThan(0);
+  expect(cpu1).toBeGreaterThan(0);
+  // two loops at once do at least some of one loop's work and at most two full cores' (with noise)
+  expect(together).toBeGreaterThan(0.3);
+  expect(together).toBeLessThan(2.6);
 });

@@ -52,14 +52,14 @@ out.push(
 // what the host gave the two vCPUs around each 2-thread cell (runs since bench/lib/vcpus.mjs)
 const probes = report.models.flatMap((e) => (e.vcpus ?? []).map((v) => ({ model: e.model, ...v })));
 if (probes.length) {
-  const line = (p) => `${p.alone.join("/")}, ${p.together}x`;
+  const walk = (p) => `${p.walk.alone.join("/")}, ${p.walk.together}x`;
   out.push(
-    `The host's vCPUs just before → after each 2-thread cell (\`node bench/vcpus.mjs\`: a pinned integer loop, M iterations/s on cpu0/cpu1 alone, then both at once over the faster alone; two full cores give about 2x): ${probes
+    `The host's vCPUs around each 2-thread cell (\`node bench/vcpus.mjs\`; the tree walk of the shipped model's 1,000-row batch on one thread pinned to cpu0/cpu1 alone, M rows/s, then on both at once over the faster alone; two full cores give about 2x), before → after: ${probes
       .map(
         (p) =>
-          `${p.model.split(" (")[0]} ${p.batch.toLocaleString("en")} rows ${line(p.before)} → ${line(p.after)}`,
+          `${p.model.split(" (")[0]} ${p.batch.toLocaleString("en")} rows ${walk(p.before)} → ${walk(p.after)}`,
       )
-      .join("; ")}.`,
+      .join("; ")}. The integer loop's figures are in engines.md.`,
     "",
   );
 }

@@ -5,7 +5,7 @@
 import { describeVcpus, probeVcpus, vcpuProbeAvailable } from "./lib/vcpus.mjs";
 
 if (!vcpuProbeAvailable()) {
-  console.error("needs Linux, taskset, gcc and at least 2 CPUs");
+  console.error("needs Linux, taskset and at least 2 CPUs");
   process.exit(1);
 }
 const i = process.argv.indexOf("--watch");

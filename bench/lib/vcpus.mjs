@@ -1,8 +1,10 @@
-// What the host gives each vCPU at the moment: a loop of independent integer adds (about four
-// instructions a cycle, so a core shared with another busy hyperthread shows), pinned with taskset to each
-// CPU alone, then to the first two at once. On a VM the host places vCPUs as it likes: a vCPU whose core's
-// sibling runs another guest runs slower, and two vCPUs on siblings of one core share it; both change from
-// minute to minute and bound what a second thread can add (docs/compiled-engine.md, "What is not reached").
+// What the host gives each vCPU at the moment, on two kinds of work: a loop of independent integer adds
+// (about four instructions a cycle) and the default engine's tree walk on the shipped model's 1,000-row
+// batch (branchy code whose speed comes from the branch predictor having learnt the rows). Each runs pinned
+// with taskset to each CPU alone, then to the first two at once. On a VM the host places vCPUs as it
+// likes, and another guest on a vCPU's core slows it; the tree walk shows it far more than the loop (at
+// 04:16 on 2026-12-02: cpu1's walk at 0.42x cpu0's while its loop ran at 0.88x), and it changes from
+// minute to minute. It bounds what a second thread can add (docs/compiled-engine.md, "What is not reached").
 // The loop is C compiled with gcc at bench time (cached in bench/.cache): V8's code of the same loop runs
 // at about one instruction a cycle and barely notices a shared core.
 import { execFile, execFileSync } from "node:child_process";
@@ -48,16 +50,20 @@ function loopBinary() {
   return bin;
 }
 
-const run = (cpu, seconds) =>
+const pinned = (cpu, command) =>
   new Promise((resolve, reject) =>
-    execFile("taskset", ["-c", String(cpu), loopBinary(), String(seconds)], (err, out) =>
+    execFile("taskset", ["-c", String(cpu), ...command], (err, out) =>
       err ? reject(err) : resolve(Number(out)),
     ),
   );
+const WORKLOADS = {
+  loop: (seconds) => [loopBinary(), String(seconds)],
+  walk: (seconds) => [process.execPath, join(root, "bench/lib/walk-child.mjs"), String(seconds)],
+};
 
-/** Whether the probe can run here: Linux, taskset, gcc and at least two CPUs. */
+/** Whether the probe can run here: Linux, taskset and at least two CPUs (the loop needs gcc too). */
 export function vcpuProbeAvailable() {
-  if (process.platform !== "linux" || availableParallelism() < 2 || !gccAvailable()) return false;
+  if (process.platform !== "linux" || availableParallelism() < 2) return false;
   try {
     execFileSync("taskset", ["-c", "0", "true"], { stdio: "ignore" });
     return true;
@@ -66,20 +72,36 @@ export function vcpuProbeAvailable() {
   }
 }
 
+/** One workload on CPU 0 alone, CPU 1 alone, then both at once. */
+async function probe(workload, seconds) {
+  const command = WORKLOADS[workload];
+  const alone = [await pinned(0, command(seconds)), await pinned(1, command(seconds))];
+  const both = await Promise.all([pinned(0, command(seconds)), pinned(1, command(seconds))]);
+  const round = (x) => Number(x.toPrecision(3));
+  return {
+    alone: alone.map(round),
+    both: both.map(round),
+    together: Number(((both[0] + both[1]) / Math.max(...alone)).toFixed(2)),
+  };
+}
+
 /**
- * CPU 0 and CPU 1 alone, then both at once: millions of loop iterations a second each, and `together`,
- * the pair's sum over the faster one alone (2.0: two full cores; about 1.2: two hyperthreads of one core).
+ * Each workload (`loop`: M iterations/s, only where gcc is; `walk`: M rows/s) on CPU 0 and CPU 1 alone and
+ * both at once; `together` is the pair's sum over the faster one alone (2: two full cores).
  */
 export async function probeVcpus(seconds = 0.3) {
-  const alone = [await run(0, seconds), await run(1, seconds)];
-  const both = await Promise.all([run(0, seconds), run(1, seconds)]);
   return {
-    alone: alone.map(Math.round),
-    both: both.map(Math.round),
-    together: Number(((both[0] + both[1]) / Math.max(...alone)).toFixed(2)),
+    loop: gccAvailable() ? await probe("loop", seconds) : null,
+    walk: await probe("walk", seconds),
   };
 }
 
 /** One line for a report. */
 export const describeVcpus = (p) =>
-  `cpu0 ${p.alone[0]}, cpu1 ${p.alone[1]} (M loop iterations/s alone), both at once ${p.together}x the faster one alone`;
+  [
+    p.loop &&
+      `integer loop cpu0 ${p.loop.alone[0]}, cpu1 ${p.loop.alone[1]} M iterations/s alone, both at once ${p.loop.together}x`,
+    `tree walk cpu0 ${p.walk.alone[0]}, cpu1 ${p.walk.alone[1]} M rows/s alone, both at once ${p.walk.together}x`,
+  ]
+    .filter(Boolean)
+    .join("; ");

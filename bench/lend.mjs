@@ -93,4 +93,6 @@ console.log(
   `  2 threads / 1 thread, median of per-round ratios: lent ${ratio(1, 0)}x, caller copies ${ratio(2, 0)}x`,
 );
 console.log(`  lent / caller copies, median of per-round ratios: ${ratio(1, 2)}x`);
-console.log(`  blocks of the 2-thread batches the caller ran: ${((100 * share.byCaller) / share.blocks).toFixed(0)}%`);
+console.log(
+  `  blocks of the 2-thread batches the caller ran: ${((100 * share.byCaller) / share.blocks).toFixed(0)}%`,
+);

@@ -1,6 +1,6 @@
 // LightGBM's OpenMP threads sleep while they wait (OMP_WAIT_POLICY=passive unless the user chose), and
 // bench/threads-busy.mjs (the default against its threads and LightGBM's own predictor on one thread and all
-// cores, with a CPU burner) runs. Timings
+// cores, with a CPU burner) and bench/threads-idle.mjs (two threads after idle spells) run. Timings
 // are never asserted here: the bench's table is in the README.
 import { execFile, spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -55,4 +55,20 @@ it("bench/threads-busy.mjs runs (quick) and prints the comparison", async () => 
   );
   expect(stdout).toMatch(/\| busy \(\d burners?\) \| 100 \|/);
   expect(stdout).toMatch(/\| no burner \| 100 \|/);
+}, 120_000);
+
+it("bench/threads-idle.mjs runs (quick) and prints the slow start and each engine's CPU after its last call", async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, "bench/threads-idle.mjs"), "--rounds", "2", "--idle", "20"],
+    { cwd: ROOT, timeout: 120_000 },
+  );
+  const curve = (before: string) =>
+    new RegExp(
+      `after 20 ms of ${before} +(\\d+\\.\\d\\d )+ \\(first 50 ms \\d+\\.\\d\\dx, then \\d+\\.\\d\\dx\\)`,
+    );
+  expect(stdout).toMatch(curve("sleep"));
+  expect(stdout).toMatch(curve("one-thread work"));
+  expect(stdout).toMatch(/native, 2 threads +\d+\.\d ms/);
+  expect(stdout).toMatch(/onnxruntime, 2 threads +\d+\.\d ms/);
 }, 120_000);

@@ -5,7 +5,7 @@
  * down by the CPU it does not get, never by threads fighting for it (LightGBM's OpenMP threads spin, which
  * made a 1,000-row predict 7x slower than one thread on a busy 2-core host). The one exception is a loop
  * of batches that follow each other closely: there a worker polls for at most SPIN_MS (see there) before
- * it sleeps.
+ * it sleeps, and the caller for at most CALLER_SPIN_MS.
  * Blocks are handed out one at a time, so a worker that starts late, or runs on a busy core, simply takes
  * fewer of them; every row's trees are still added in model order by one thread, so the bits are those of
  * one thread.
@@ -53,10 +53,20 @@ const sharedClockUs = () => Math.floor((performance.timeOrigin + performance.now
  * that came within 2 * SPIN_MS of the one before, for the next job, and once it caught a job so, for its
  * first rows (the caller is copying them in). Waking a sleeping worker costs here 15-30 µs for the worker
  * and ~12 µs in Atomics.notify for the caller, on the critical path of a 1,000-row batch of the shipped
- * model (0.2-0.4 ms). Batches that come one at a time never poll. The caller never polls. Measurements,
- * with and without a CPU burner: docs/compiled-engine.md, "Threads".
+ * model (0.2-0.4 ms). Batches that come one at a time never poll. Measurements, with and without a CPU
+ * burner: docs/compiled-engine.md, "Threads".
  */
 const SPIN_MS = 0.05;
+
+/**
+ * How long (ms) a caller in a loop of batches (a job within 2 * SPIN_MS of its previous one) polls for the
+ * workers' last block before it sleeps. A worker woken after an idle spell can land on the caller's own
+ * vCPU (measured on a 2-vCPU VM); a caller that sleeps at once then lets the worker run there, the two take
+ * turns on one vCPU and the scheduler takes 50-60 ms to move them apart (2 threads at 0.9x one thread
+ * meanwhile). A caller that holds its vCPU a little longer gets them apart at once: 1.4-1.8x over the first
+ * 50 ms (`node bench/threads-idle.mjs`), and no worse with a CPU burner on the other core.
+ */
+const CALLER_SPIN_MS = 0.2;
 
 /**
  * Polls i32[index] while it equals `value`, until `until` (performance.now(), ms): true once it changed,
@@ -329,6 +339,8 @@ export class ForestPool {
   private disposed = false;
   /** The last synchronous job's blocks, and how many of them the caller ran (the rest: workers). */
   lastJob = { blocks: 0, byCaller: 0 };
+  /** When the last synchronous call ended (performance.now()): a call soon after is in a loop. */
+  private lastEnded = Number.NEGATIVE_INFINITY;
   /** Blocks a thread gets from a batch under the compiled block size (see BIG_MODULE_BYTES). */
   private readonly blocksPerThread: number;
   /** Lends the rows of small rounds (host.lender, unless the module is big: LEND_MAX_ROWS). */
@@ -411,6 +423,7 @@ export class ForestPool {
     const run = (x: number, n: number, o: number, t: number) => this.forest.runAt(x, n, o, t);
     const lender = this.lender;
     const copyIn = this.copyIn;
+    const inLoop = performance.now() - this.lastEnded < 2 * SPIN_MS;
     for (let r0 = 0; r0 < nrow; ) {
       const m = this.roundRows(nrow - r0);
       const rows = data.subarray(r0 * nf, (r0 + m) * nf);
@@ -421,7 +434,7 @@ export class ForestPool {
         const job = this.publish(rows, m, Math.min(threads - 1, this.workerCount), threads, token);
         const mine = work(this.ctl, job.gen, nf, k, 0, run, false, copyIn);
         this.lastJob = { blocks: job.nblocks, byCaller: mine };
-        this.waitDone(job.nblocks);
+        this.waitDone(job.nblocks, inLoop ? CALLER_SPIN_MS : 0);
         outAt = job.outAt;
       } finally {
         if (token !== 0) lender?.end(token);
@@ -429,6 +442,7 @@ export class ForestPool {
       this.copyOut(out, r0, m, outAt);
       r0 += m;
     }
+    this.lastEnded = performance.now();
   }
 
   /** Raw scores on `threads` workers; the caller's thread stays free. Jobs run one at a time. */
@@ -543,8 +557,13 @@ export class ForestPool {
     out.set(mem.subarray(outAt >>> 3, (outAt >>> 3) + m * k), r0 * k);
   }
 
-  private waitDone(nblocks: number): void {
+  /** Returns once the job's `nblocks` are done: polls for at most `spinMs`, then sleeps. */
+  private waitDone(nblocks: number, spinMs: number): void {
     const i32 = this.ctl.i32;
+    if (spinMs > 0) {
+      const until = performance.now() + spinMs;
+      while (Atomics.load(i32, DONE) < nblocks) if (performance.now() >= until) break;
+    }
     for (;;) {
       const done = Atomics.load(i32, DONE);
       if (done >= nblocks) return;

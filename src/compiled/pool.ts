@@ -62,9 +62,9 @@ const SPIN_MS = 0.05;
  * How long (ms) a caller in a loop of batches (a job within 2 * SPIN_MS of its previous one) polls for the
  * workers' last block before it sleeps. A worker woken after an idle spell can land on the caller's own
  * vCPU (measured on a 2-vCPU VM); a caller that sleeps at once then lets the worker run there, the two take
- * turns on one vCPU and the scheduler takes 50-60 ms to move them apart (2 threads at 0.9x one thread
- * meanwhile). A caller that holds its vCPU a little longer gets them apart at once: 1.4-1.8x over the first
- * 50 ms (`node bench/threads-idle.mjs`), and no worse with a CPU burner on the other core.
+ * turns on one vCPU and the scheduler takes 50-60 ms to move them apart (2 threads at 0.86-0.88x one
+ * thread meanwhile). A caller that holds its vCPU a little longer gets them apart at once: 1.56-1.77x over
+ * the first 50 ms (`node bench/threads-idle.mjs`), and no worse with a CPU burner on the other core.
  */
 const CALLER_SPIN_MS = 0.2;
 

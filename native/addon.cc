@@ -41,6 +41,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lendRows", Napi::Function::New<LendRows>(env, "lendRows"));
   exports.Set("endLoan", Napi::Function::New<EndLoan>(env, "endLoan"));
   exports.Set("copyLent", Napi::Function::New<CopyLent>(env, "copyLent"));
+  exports.Set("lendOutput", Napi::Function::New<LendOutput>(env, "lendOutput"));
+  exports.Set("copyToLent", Napi::Function::New<CopyToLent>(env, "copyToLent"));
   exports.Set("openLoans", Napi::Function::New<OpenLoans>(env, "openLoans"));
   return exports;
 }

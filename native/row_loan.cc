@@ -7,6 +7,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+#include <utility>
 
 #include "addon_data.h"
 #include "args.h"
@@ -17,9 +18,11 @@ namespace lgbm_node {
 namespace {
 
 struct Loan {
-  const uint8_t* data;
+  uint8_t* data;
   size_t bytes;
   const void* owner;
+  // an output loan: copyToLent writes into it (a row loan is only read)
+  bool writable;
 };
 
 // Process-wide: the loan is made on one thread (the caller's environment) and read on others.
@@ -46,9 +49,11 @@ size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
 
 }  // namespace
 
-Napi::Value LendRows(const Napi::CallbackInfo& info) {
-  Napi::Float64Array data = Float64ArrayArg(info, 0, "data");
-  const Loan loan{reinterpret_cast<const uint8_t*>(data.Data()), data.ByteLength(), GetAddonData(info.Env())};
+namespace {
+
+Napi::Value Lend(const Napi::CallbackInfo& info, const char* name, bool writable) {
+  Napi::Float64Array data = Float64ArrayArg(info, 0, name);
+  const Loan loan{reinterpret_cast<uint8_t*>(data.Data()), data.ByteLength(), GetAddonData(info.Env()), writable};
   std::unique_lock lock(registry_mutex);
   // tokens travel in an Int32Array slot: 1 .. 2^31 - 1 (0 means "no loan"), never one still open
   uint32_t token;
@@ -58,6 +63,27 @@ Napi::Value LendRows(const Napi::CallbackInfo& info) {
   loans.emplace(token, loan);
   return Napi::Number::New(info.Env(), token);
 }
+
+// A typed array argument (a view on a SharedArrayBuffer too: WebAssembly's shared memory): its data and
+// byte length.
+std::pair<uint8_t*, size_t> TypedArrayBytes(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Env env = info.Env();
+  if (!info[i].IsTypedArray()) throw ArgTypeError(env, std::string(name) + " must be a typed array");
+  // napi_get_typedarray_info reads views on a SharedArrayBuffer too; data is at the view's offset
+  napi_typedarray_type type;
+  size_t count = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, info[i], &type, &count, &data, nullptr, nullptr) != napi_ok) {
+    throw ArgTypeError(env, std::string(name) + " could not be read");
+  }
+  return {static_cast<uint8_t*>(data), info[i].As<Napi::TypedArray>().ByteLength()};
+}
+
+}  // namespace
+
+Napi::Value LendRows(const Napi::CallbackInfo& info) { return Lend(info, "data", false); }
+
+Napi::Value LendOutput(const Napi::CallbackInfo& info) { return Lend(info, "out", true); }
 
 Napi::Value EndLoan(const Napi::CallbackInfo& info) {
   const uint32_t token = TokenArg(info, 0);
@@ -70,15 +96,7 @@ Napi::Value CopyLent(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint32_t token = TokenArg(info, 0);
   const size_t src = SizeArg(info, 1, "srcByte");
-  if (!info[2].IsTypedArray()) throw ArgTypeError(env, "dst must be a typed array");
-  // napi_get_typedarray_info reads views on a SharedArrayBuffer (WebAssembly's shared memory) too
-  napi_typedarray_type type;
-  size_t count = 0;
-  void* dst_data = nullptr;
-  if (napi_get_typedarray_info(env, info[2], &type, &count, &dst_data, nullptr, nullptr) != napi_ok) {
-    throw ArgTypeError(env, "dst could not be read");
-  }
-  const size_t dst_bytes = info[2].As<Napi::TypedArray>().ByteLength();
+  const auto [dst_data, dst_bytes] = TypedArrayBytes(info, 2, "dst");
   const size_t dst = SizeArg(info, 3, "dstByte");
   const size_t bytes = SizeArg(info, 4, "bytes");
   if (dst > dst_bytes || bytes > dst_bytes - dst) throw ArgRangeError(env, "the copy does not fit in dst");
@@ -87,7 +105,26 @@ Napi::Value CopyLent(const Napi::CallbackInfo& info) {
   if (it == loans.end()) return Napi::Boolean::New(env, false);
   const Loan& loan = it->second;
   if (src > loan.bytes || bytes > loan.bytes - src) throw ArgRangeError(env, "the copy is outside the lent rows");
-  std::memcpy(static_cast<uint8_t*>(dst_data) + dst, loan.data + src, bytes);
+  std::memcpy(dst_data + dst, loan.data + src, bytes);
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value CopyToLent(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t token = TokenArg(info, 0);
+  const auto [src_data, src_bytes] = TypedArrayBytes(info, 1, "src");
+  const size_t src = SizeArg(info, 2, "srcByte");
+  const size_t dst = SizeArg(info, 3, "dstByte");
+  const size_t bytes = SizeArg(info, 4, "bytes");
+  if (src > src_bytes || bytes > src_bytes - src) throw ArgRangeError(env, "the copy is outside src");
+  std::shared_lock lock(registry_mutex);
+  const auto it = loans.find(token);
+  if (it == loans.end()) return Napi::Boolean::New(env, false);
+  const Loan& loan = it->second;
+  if (!loan.writable) throw ArgRangeError(env, "the loan is not an output loan");
+  if (dst > loan.bytes || bytes > loan.bytes - dst) throw ArgRangeError(env, "the copy is outside the lent output");
+  // threads write disjoint blocks of the output under the shared lock; ending the loan waits for them
+  std::memcpy(loan.data + dst, src_data + src, bytes);
   return Napi::Boolean::New(env, true);
 }
 

@@ -181,6 +181,61 @@ describe("compiled native engine with threads", () => {
   });
 });
 
+describe("threads convert the outputs of their own blocks", () => {
+  type Pooled = {
+    compiledPath: {
+      pool: {
+        predict(
+          data: Float64Array,
+          nrow: number,
+          threads: number,
+          convert?: boolean,
+        ): {
+          out: Float64Array;
+          converted: boolean;
+        };
+        lastJob: { blocks: number; byCaller: number };
+        ready: number;
+      };
+    };
+  };
+  // a sigmoid, softmax (3 outputs), one-vs-all sigmoids, random-forest averaging, exp, and sqrt's square
+  it.each(["binary_sigmoid", "multiclass", "multiclassova", "rf_binary", "poisson", "reg_sqrt"])(
+    "%s: a loop of 2-thread batches gives one thread's normal outputs, converted by the caller and the worker",
+    async (name) => {
+      const c = loadZoo(name);
+      const one: NativeEngine = built.NativeEngine.fromString(c.modelText, { numThreads: 1 });
+      const two: NativeEngine = built.NativeEngine.fromString(c.modelText, { numThreads: 2 });
+      try {
+        const rows = 1000;
+        const X = new Float64Array(8 * rows * c.ncol);
+        for (let i = 0; i < X.length; i++) X[i] = c.X[i % c.X.length] * (1 + ((i % 7) - 3) * 1e-3);
+        two.predict(X.subarray(0, rows * c.ncol), rows); // starts the pool
+        const pool = (two as unknown as Pooled).compiledPath.pool;
+        for (let i = 0; i < 200 && pool.ready < 1; i++) await new Promise((r) => setTimeout(r, 25));
+        let workerRan = 0;
+        for (let i = 0; i < 200; i++) {
+          const at = ((i * 7919) % (7 * rows)) * c.ncol;
+          const batch = X.subarray(at, at + rows * c.ncol);
+          const want = one.predict(batch, rows);
+          const { out, converted } = pool.predict(batch, rows, 2, true);
+          expect(converted, `batch ${i}`).toBe(true);
+          expect(firstNotIdentical(out, want), `batch ${i}`).toBe(-1);
+          if (pool.lastJob.byCaller < pool.lastJob.blocks) workerRan++;
+          expect(firstNotIdentical(two.predict(batch, rows), want), `batch ${i}, engine`).toBe(-1);
+          const raw = pool.predict(batch, rows, 2, false);
+          expect(raw.converted).toBe(false);
+          expect(firstNotIdentical(raw.out, one.predict(batch, rows, { type: "raw" }))).toBe(-1);
+        }
+        expect(workerRan).toBeGreaterThan(0);
+      } finally {
+        one.dispose();
+        two.dispose();
+      }
+    },
+  );
+});
+
 describe("threaded batches and the size of the compiled code", () => {
   type WithPool = {
     compiledPath: {

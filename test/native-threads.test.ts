@@ -1,7 +1,7 @@
 // LightGBM's OpenMP threads sleep while they wait (OMP_WAIT_POLICY=passive unless the user chose), and
 // bench/threads-busy.mjs (the default against its threads and LightGBM's own predictor on one thread and all
-// cores, with a CPU burner) and bench/threads-idle.mjs (two threads after idle spells) run. Timings
-// are never asserted here: the bench's table is in the README.
+// cores, with a CPU burner), bench/threads-idle.mjs (two threads after idle spells) and bench/ab-builds.mjs
+// (two builds head to head) run. Timings are never asserted here: the bench's table is in the README.
 import { execFile, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -71,4 +71,25 @@ it("bench/threads-idle.mjs runs (quick) and prints the slow start and each engin
   expect(stdout).toMatch(curve("one-thread work"));
   expect(stdout).toMatch(/native, 2 threads +\d+\.\d ms/);
   expect(stdout).toMatch(/onnxruntime, 2 threads +\d+\.\d ms/);
+}, 120_000);
+
+it("bench/ab-builds.mjs pairs two builds' rounds and prints the per-pair ratio (dist against itself)", async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, "bench/ab-builds.mjs"), "dist", "dist", "--rows", "200", "--pairs", "6", "--ms", "5"],
+    { cwd: ROOT, timeout: 120_000 },
+  );
+  const m =
+    /200 rows, 2 thread\(s\), 6 pairs of 5 ms rounds: dist \/ dist median (\d+\.\d+)x, geometric mean (\d+\.\d+)x, quartiles [\d.]+-[\d.]+x; dist faster in (\d) of 6 pairs; best rounds [\d.]+M and [\d.]+M rows\/s/.exec(
+      stdout,
+    );
+  expect(m, stdout).not.toBeNull();
+  // one build against itself: a ratio near 1 (a wide band: the host is noisy)
+  expect(Number(m![2])).toBeGreaterThan(0.5);
+  expect(Number(m![2])).toBeLessThan(2);
+  const usage = spawnSync(process.execPath, [join(ROOT, "bench/ab-builds.mjs"), "dist"], {
+    encoding: "utf8",
+  });
+  expect(usage.status).toBe(2);
+  expect(usage.stderr).toMatch(/usage: node bench\/ab-builds\.mjs/);
 }, 120_000);

@@ -3,7 +3,8 @@
  * (bounds on both sides, a loan that ended copies nothing, a torn-down environment's loans end), and the
  * native engine's threaded batches, whose workers copy their own blocks of a lent batch (under
  * LEND_MAX_ROWS rows a round): one thread's bits, also on a wide model whose batch takes several lent
- * rounds of the job region, and no loan left open afterwards.
+ * rounds of the job region, and no loan left open afterwards. The batch's output array is lent the same
+ * way, writable: every thread writes its blocks' outputs into it.
  */
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -89,6 +90,48 @@ describe("a loan of rows (the addon)", () => {
   });
 });
 
+describe("a loan of an output array (the addon)", () => {
+  const memory = new (requireWebAssembly().Memory)({ initial: 1, maximum: 4, shared: true });
+  const src = new Float64Array(memory.buffer, 0, 64);
+  src.set(Array.from({ length: 64 }, (_, i) => i * 0.25 - 3));
+
+  it("writes blocks from shared memory into the lent array, at the lent view's start", () => {
+    const backing = new Float64Array(40).fill(-1);
+    const out = backing.subarray(4, 36);
+    const before = binding.openLoans();
+    const token = binding.lendOutput(out);
+    expect(binding.openLoans()).toBe(before + 1);
+    try {
+      expect(binding.copyToLent(token, src, 8 * 10, 8 * 3, 8 * 5)).toBe(true);
+    } finally {
+      binding.endLoan(token);
+    }
+    expect(Array.from(out.subarray(3, 8))).toEqual(Array.from(src.subarray(10, 15)));
+    expect(backing[4 + 2]).toBe(-1);
+    expect(backing[4 + 8]).toBe(-1);
+    expect(binding.openLoans()).toBe(before);
+  });
+
+  it("refuses copies outside the source or the loan, and into a loan of rows; writes nothing once ended", () => {
+    const out = new Float64Array(16).fill(5);
+    const token = binding.lendOutput(out);
+    const rowsToken = binding.lendRows(new Float64Array(16));
+    try {
+      expect(() => binding.copyToLent(token, src, 0, 8 * 12, 8 * 8)).toThrow(/outside the lent output/);
+      expect(() => binding.copyToLent(token, src, src.byteLength - 8, 0, 16)).toThrow(/outside src/);
+      expect(() => binding.copyToLent(token, src, 0, -8, 8)).toThrow(RangeError);
+      expect(() => binding.copyToLent(token, {} as Float64Array, 0, 0, 8)).toThrow(TypeError);
+      expect(() => binding.copyToLent(rowsToken, src, 0, 0, 8)).toThrow(/not an output loan/);
+      expect(() => binding.lendOutput([1, 2] as unknown as Float64Array)).toThrow(TypeError);
+    } finally {
+      binding.endLoan(token);
+      binding.endLoan(rowsToken);
+    }
+    expect(binding.copyToLent(token, src, 0, 0, 8)).toBe(false);
+    expect(Array.from(out)).toEqual(new Array(16).fill(5));
+  });
+});
+
 // Worker threads run dist/compiled/thread-worker.js (built by pretest): the threaded engine comes from dist/.
 const built = await import(join(import.meta.dirname, "../dist/engines/native.js"));
 
@@ -126,6 +169,40 @@ describe("threaded batches of the native engine lend their rows", () => {
     }
     expect(workerRan).toBe(true);
     expect(binding.openLoans()).toBe(before);
+  });
+
+  it("lends each batch's output array (not zero-filled from 32 KB on): every value written by a thread", () => {
+    const pool = (
+      two as unknown as {
+        compiledPath: {
+          pool: {
+            host: { lender: { lendOutput(out: Float64Array): number; allocate(n: number): Float64Array } };
+          };
+        };
+      }
+    ).compiledPath.pool;
+    const lender = pool.host.lender;
+    const { lendOutput, allocate } = lender;
+    const lent: Float64Array[] = [];
+    lender.lendOutput = (out) => {
+      lent.push(out);
+      return lendOutput.call(lender, out);
+    };
+    // arrays full of NaN, as garbage would be: a value no thread wrote would show
+    lender.allocate = (n) => allocate.call(lender, n).fill(Number.NaN);
+    try {
+      for (const rows of [1000, 6000, 20000]) {
+        const X = new Float64Array(rows * c.ncol);
+        for (let i = 0; i < X.length; i++) X[i] = c.X[i % c.X.length] * (1 + ((i % 11) - 5) * 1e-3);
+        const got = two.predict(X, rows);
+        expect(lent.at(-1)).toBe(got);
+        expect(firstNotIdentical(got, one.predict(X, rows)), `${rows} rows`).toBe(-1);
+      }
+    } finally {
+      lender.lendOutput = lendOutput;
+      lender.allocate = allocate;
+    }
+    expect(lent.length).toBe(3);
   });
 });
 

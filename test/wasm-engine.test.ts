@@ -171,6 +171,15 @@ describe("wasm engine threads", () => {
     }
   });
 
+  it("leave the conversion to the caller: their host (no addon) does not convert in the workers", () => {
+    const pool = (
+      two as unknown as {
+        pool: { predict(d: Float64Array, n: number, t: number, c: boolean): { converted: boolean } };
+      }
+    ).pool;
+    expect(pool.predict(X, n, 2, true).converted).toBe(false);
+  });
+
   it("small batches and per-call thread counts", async () => {
     for (const rows of [1, 2, 17, 333]) {
       const sub = X.subarray(0, rows * c.ncol);

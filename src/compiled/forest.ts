@@ -5,7 +5,7 @@
  * Memory map (bytes):
  *   [0, TABLE_BASE)           the table walk's rank row (walk.ts; this thread's synchronous calls only)
  *   [TABLE_BASE, tablesEnd)   leaf values, threshold tables, bitsets, the walk's entries (compile.ts)
- *   control block             64 bytes for the thread pool (pool.ts)
+ *   control block             CONTROL_BYTES for the thread pool (pool.ts)
  *   per thread                its rank scratch (blockRows rank rows), and for thread 0 one input row and
  *                             its outputs (the single-row path)
  *   chunk                     input rows and outputs of a chunk of a batch on the caller's thread
@@ -22,6 +22,7 @@ import type { Layout } from "../model-text/layout.js";
 import type { ParsedModel } from "../model-text/parse.js";
 import { EvaluatorChooser, IF_ELSE, WALK } from "./chooser.js";
 import { type CompiledModel, type CompileOptions, compileForest, TABLE_BASE } from "./compile.js";
+import { CONTROL_BYTES } from "./pool.js";
 import { WALK_MAX_ROWS } from "./walk.js";
 import { requireWebAssembly, type WasmMemory, type WasmModule } from "./wasm-api.js";
 
@@ -136,7 +137,7 @@ export class CompiledForest {
     this.nf = compiled.numFeatures;
     this.k = compiled.numOutputs;
     this.controlAt = align(TABLE_BASE + tables.length);
-    this.scratchAt = this.controlAt + 64;
+    this.scratchAt = this.controlAt + CONTROL_BYTES;
     this.scratchBytes = align(compiled.blockRows * compiled.rankRowBytes);
     this.rowAt = this.scratchAt + maxThreads * this.scratchBytes;
     this.rowOutAt = align(this.rowAt + this.nf * 8);

@@ -15,6 +15,8 @@
  * copies the rows of the blocks it takes itself; every participating thread grabs blocks (compare-and-swap
  * on a 64-bit ticket: job generation and the blocks left, so a late worker can never take a block of a
  * newer job; the caller from the front, workers from the back), the last one to finish wakes the caller.
+ * Where the host's workers can (ThreadHost.finishes: the addon), each thread also converts the raw scores
+ * of its blocks to the model's outputs.
  *
  * The protocol is here (no `node:` imports, shared with the browser); how workers are started is the
  * host's business (pool-node.ts).
@@ -23,24 +25,38 @@
 import type { CompiledForest } from "./forest.js";
 import type { WasmMemory } from "./wasm-api.js";
 
-// Control block: Int32 slots from forest.controlAt (the ticket is the BigUint64 at slots 0-1).
-const GEN = 2;
-const DONE = 3;
-const NBLOCKS = 4;
-const AVAILABLE = 5;
-const X = 6;
-const OUT = 7;
-const NROWS = 8;
-const BLOCK = 9;
-const STOP = 10;
-const ERROR = 11;
-const READY = 12;
+// Control block: Int32 slots from forest.controlAt, one 64-byte line per word that threads write while
+// others poll it (the caller's stores of a job's parameters into the line a polling worker reads cost a
+// round trip between cores each). Line 0: the job's parameters and rare flags; line 1: the ticket (a
+// BigUint64, CAS by every thread per block); line 2: GEN (workers poll it); line 3: DONE (the caller
+// polls it); line 4: AVAILABLE (workers poll it while the caller copies rows in).
+const LINE = 16;
+const NBLOCKS = 0;
+const X = 1;
+const OUT = 2;
+const NROWS = 3;
+const BLOCK = 4;
+const STOP = 5;
+const ERROR = 6;
+const READY = 7;
 /** Workers 1 .. LIMIT take part in the current job (the caller, thread 0, when it runs the job too). */
-const LIMIT = 13;
+const LIMIT = 8;
 /** When the current job was opened: µs of a clock all threads share (sharedClockUs), modulo 2^31. */
-const OPENED = 14;
+const OPENED = 9;
 /** The loan of the job's rows (RowLender) when every thread copies its own blocks; 0: the caller copied them. */
-const LOAN = 15;
+const LOAN = 10;
+/** 1: every thread converts the raw scores of the blocks it ran to the model's outputs (Finish). */
+const FINISH = 11;
+/** The loan of the batch's output array (RowLender.lendOutput) every thread writes its blocks into, or 0. */
+const OUT_LOAN = 12;
+/** The round's first row in the batch (where its blocks go in the lent output array). */
+const OUT_ROW = 13;
+const TICKET_BYTE = 4 * LINE;
+const GEN = 2 * LINE;
+const DONE = 3 * LINE;
+const AVAILABLE = 4 * LINE;
+/** Bytes of the control block (forest.ts reserves them at controlAt). */
+export const CONTROL_BYTES = 5 * 4 * LINE;
 
 /**
  * µs since the epoch modulo 2^31, on a clock every thread reads alike (timeOrigin is per thread). Where a
@@ -80,6 +96,24 @@ function spinUntil(i32: Int32Array, index: number, value: number, until: number)
 }
 
 /**
+ * The model's output conversion (the objective's transform, after averaging for random forests), as plain
+ * data a worker can build its own converter from: the native engine's OutputConverter arguments.
+ */
+export interface OutputConversion {
+  transform: number;
+  sigmoid: number;
+  k: number;
+  average: number;
+}
+
+/**
+ * Converts `rows` rows of raw scores at byte `outByte` of the memory to the model's outputs, in place. Each
+ * thread converts the blocks it ran, so the conversion (glibc's exp: 5 µs of a 1,000-row batch of the
+ * shipped model, 60 µs of 10,000) is not left to the caller alone after the job.
+ */
+export type Finish = (outByte: number, rows: number) => void;
+
+/**
  * What a worker needs to join: the module's bytes (each worker compiles its own copy: threads running one
  * shared compiled module measured 1.5x the one-thread speed on the shipped model, their own copies 1.95x),
  * the shared memory and its place in it.
@@ -96,6 +130,8 @@ export interface WorkerInit {
   thread: number;
   /** Node: the addon file a worker loads to copy its own blocks of lent rows (a host with a RowLender). */
   addon?: string;
+  /** Set when the workers convert their blocks' outputs (a host that `finishes`): what to convert to. */
+  conversion?: OutputConversion;
 }
 
 /**
@@ -103,6 +139,22 @@ export interface WorkerInit {
  * a thread that took a block of a job whose rows are lent (`token`). Throws when it cannot.
  */
 export type CopyIn = (token: number, srcByte: number, dstByte: number, bytes: number) => void;
+
+/**
+ * Copies `bytes` of outputs from the memory at `srcByte` into the lent output array (`token`) at
+ * `dstByte`, for a thread that ran a block of a job whose output array is lent. Throws when it cannot.
+ */
+export type CopyOut = (token: number, srcByte: number, dstByte: number, bytes: number) => void;
+
+/** What a thread does around running a block, where its host lets it: each is optional. */
+export interface ThreadHooks {
+  /** Copies the block's lent rows in first. */
+  copyIn?: CopyIn;
+  /** Converts the block's raw scores to the model's outputs. */
+  finish?: Finish;
+  /** Copies the block's outputs into the lent output array. */
+  copyOut?: CopyOut;
+}
 
 /**
  * Lends a synchronous batch's rows to the workers for the length of the call, so that each thread copies
@@ -115,6 +167,16 @@ export interface RowLender {
   end(token: number): void;
   /** How the caller copies the blocks it takes (the addon's copy beats a typed-array copy into shared memory). */
   copier(memory: WasmMemory): CopyIn;
+  /**
+   * Lends a synchronous batch's output array the same way, writable: every thread copies its blocks'
+   * outputs into it (CopyOut), so the caller does not copy them all after the job, and a fresh array's
+   * page faults (11 µs a page on the VM measured) are taken by the thread that writes each page.
+   */
+  lendOutput(out: Float64Array): number;
+  /** How the caller copies its blocks' outputs into a lent output array. */
+  outCopier(memory: WasmMemory): CopyOut;
+  /** A new output array of `length` values, maybe not zero-filled: a lent batch writes every one of them. */
+  allocate(length: number): Float64Array;
 }
 
 /**
@@ -123,8 +185,10 @@ export interface RowLender {
  */
 export interface ThreadHost {
   start(init: WorkerInit, onExit: () => void): WorkerHandle;
-  /** When set, the workers start() gives copy their own blocks of a lent batch (runWorker's copyIn). */
+  /** When set, the workers start() gives copy their own blocks of a lent batch in and out (runWorker's hooks). */
   lender?: RowLender;
+  /** True when its workers build a Finish from WorkerInit.conversion (runWorker's hooks.finish). */
+  finishes?: boolean;
 }
 
 export interface WorkerHandle {
@@ -164,8 +228,8 @@ class Control {
   readonly ticket: BigUint64Array;
 
   constructor(memory: WasmMemory, controlAt: number) {
-    this.i32 = new Int32Array(memory.buffer, controlAt, 16);
-    this.ticket = new BigUint64Array(memory.buffer, controlAt, 1);
+    this.i32 = new Int32Array(memory.buffer, controlAt, CONTROL_BYTES / 4);
+    this.ticket = new BigUint64Array(memory.buffer, controlAt + TICKET_BYTE, 1);
   }
 }
 
@@ -188,7 +252,9 @@ export const MAX_BLOCKS = 0xfffff;
  * thread ran. Shared by the workers (thread >= 1, from the back) and a participating caller (thread 0,
  * from the front, once every row is copied in). A worker that caught the job by polling (`polled`) polls
  * for its first rows too, at most SPIN_MS in all: the caller is copying them in. When the job's rows are
- * lent, the thread copies each block it takes with `copyIn` first.
+ * lent, the thread copies each block it takes with `hooks.copyIn` first; when the job converts its
+ * outputs (FINISH), the thread converts each block it ran with `hooks.finish`; when the output array is
+ * lent, it copies the block's outputs there with `hooks.copyOut`.
  */
 function work(
   ctl: Control,
@@ -197,8 +263,8 @@ function work(
   k: number,
   thread: number,
   run: Run,
-  polled = false,
-  copyIn?: CopyIn,
+  polled: boolean,
+  hooks: ThreadHooks,
 ): number {
   const { i32, ticket } = ctl;
   const g = genOf(gen);
@@ -232,15 +298,26 @@ function work(
     const x = i32[X];
     const out = i32[OUT];
     const loan = i32[LOAN];
+    const converts = i32[FINISH] !== 0;
+    const outLoan = i32[OUT_LOAN];
+    const outRow = i32[OUT_ROW];
     if (Atomics.compareExchange(ticket, 0, t, next) !== t) continue;
     const r0 = idx * block;
     const m = Math.min(block, nrow - r0);
     try {
       if (loan !== 0) {
-        if (copyIn === undefined) throw new Error("this thread cannot copy lent rows");
-        copyIn(loan, r0 * nf * 8, x + r0 * nf * 8, m * nf * 8);
+        if (hooks.copyIn === undefined) throw new Error("this thread cannot copy lent rows");
+        hooks.copyIn(loan, r0 * nf * 8, x + r0 * nf * 8, m * nf * 8);
       }
       run(x + r0 * nf * 8, m, out + r0 * k * 8, thread);
+      if (converts) {
+        if (hooks.finish === undefined) throw new Error("this thread cannot convert outputs");
+        hooks.finish(out + r0 * k * 8, m);
+      }
+      if (outLoan !== 0) {
+        if (hooks.copyOut === undefined) throw new Error("this thread cannot write a lent output");
+        hooks.copyOut(outLoan, out + r0 * k * 8, (outRow + r0) * k * 8, m * k * 8);
+      }
     } catch {
       Atomics.store(i32, ERROR, 1);
     }
@@ -250,13 +327,14 @@ function work(
 }
 
 /**
- * A worker's life: instantiate, then sleep until a job is published, take blocks, sleep again. `copyIn`:
- * how it copies its blocks of lent rows (a host with a RowLender).
+ * A worker's life: instantiate, then sleep until a job is published, take blocks, sleep again. `hooks`:
+ * how it copies its blocks of lent rows in and their outputs out (a host with a RowLender), and converts
+ * its blocks' outputs (a host that `finishes`).
  */
 export function runWorker(
   init: WorkerInit,
   instantiate: (bytes: Uint8Array, memory: WasmMemory) => Run,
-  copyIn?: CopyIn,
+  hooks: ThreadHooks = {},
 ): void {
   const ctl = new Control(init.memory, init.controlAt);
   const run = instantiate(init.bytes, init.memory);
@@ -264,7 +342,7 @@ export function runWorker(
   let seen = Atomics.load(ctl.i32, GEN);
   // a job published before this worker was up is still open to it
   if (init.thread <= Atomics.load(ctl.i32, LIMIT))
-    work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, false, copyIn);
+    work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, false, hooks);
   // after a job, poll for the next one only when this one came within 2 * SPIN_MS of the one before (a
   // wake-up included: a loop of batches) and polling paid lately (Backoff); batches one at a time find
   // the worker asleep, as before
@@ -289,7 +367,7 @@ export function runWorker(
     seen = Atomics.load(ctl.i32, GEN);
     close = performance.now() - ended < 2 * SPIN_MS;
     if (init.thread <= Atomics.load(ctl.i32, LIMIT)) {
-      const ran = work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, polled, copyIn);
+      const ran = work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, polled, hooks);
       if (polled) {
         // and this worker kept pace with the caller (it starts first, so it runs as many blocks): a
         // worker that shares a busy core without the sleeper's priority on wake-up falls behind
@@ -328,6 +406,22 @@ const ROUND_BYTES = 32 << 20;
  */
 const BIG_MODULE_BYTES = 256 << 10;
 
+/** What a job's threads do beyond running blocks: the loans (tokens, 0: none) and the conversion. */
+interface JobLoans {
+  loan: number;
+  finish: Finish | undefined;
+  outLoan: number;
+  outRow: number;
+}
+
+const NOT_LENT: JobLoans = { loan: 0, finish: undefined, outLoan: 0, outRow: 0 };
+
+/** A synchronous batch's outputs: raw scores, or the model's outputs where `converted`. */
+export interface PoolOutput {
+  out: Float64Array;
+  converted: boolean;
+}
+
 export class ForestPool {
   private readonly ctl: Control;
   private readonly workers: WorkerHandle[] = [];
@@ -345,19 +439,24 @@ export class ForestPool {
   private readonly blocksPerThread: number;
   /** Lends the rows of small rounds (host.lender, unless the module is big: LEND_MAX_ROWS). */
   private lender: RowLender | undefined;
-  /** The caller's copy of its blocks of lent rows. */
+  /** The caller's copy of its blocks of lent rows, and of their outputs into a lent output array. */
   private readonly copyIn: CopyIn | undefined;
+  private readonly outCopy: CopyOut | undefined;
+  /** How every thread converts its blocks' outputs, where the host's workers can (ThreadHost.finishes). */
+  private readonly conversion: { spec: OutputConversion; finish: Finish } | undefined;
 
   /**
    * A pool of up to `workerCount` worker threads over a forest compiled with a shared memory and scratch for
    * at least workerCount + 1 threads. A synchronous call with n threads runs on the caller and n - 1
    * workers; an async call on n workers. Workers start when a call first needs them (each is a V8 isolate
-   * of several MB).
+   * of several MB). With `conversion` (and a host that `finishes`), a synchronous call asked to convert
+   * has every thread convert the outputs of its blocks (`finish`: the caller's way).
    */
   constructor(
     private readonly forest: CompiledForest,
     readonly workerCount: number,
     private readonly host: ThreadHost,
+    conversion?: { spec: OutputConversion; finish: Finish },
   ) {
     if (!forest.info.shared) throw new Error("a thread pool needs a forest compiled with a shared memory");
     if (workerCount + 1 > forest.maxThreads) {
@@ -368,6 +467,8 @@ export class ForestPool {
     this.blocksPerThread = big ? 1 : 2;
     this.lender = big ? undefined : host.lender;
     this.copyIn = host.lender?.copier(forest.memory);
+    this.outCopy = host.lender?.outCopier(forest.memory);
+    this.conversion = host.finishes === true ? conversion : undefined;
   }
 
   /** Starts workers up to `n` (at most workerCount); returns how many there are. */
@@ -387,6 +488,7 @@ export class ForestPool {
             numFeatures: forest.info.numFeatures,
             numOutputs: forest.info.numOutputs,
             thread: this.workers.length + 1,
+            conversion: this.conversion?.spec,
           },
           () => {
             this.alive--;
@@ -410,39 +512,54 @@ export class ForestPool {
   }
 
   /**
-   * Raw scores on the caller and threads - 1 workers; blocks the caller (Atomics.wait) until all are done.
-   * While an async job runs, the caller computes alone.
+   * A new array of the batch's raw scores, on the caller and threads - 1 workers; blocks the caller
+   * (Atomics.wait) until all are done. While an async job runs, the caller computes alone. With `convert`,
+   * `converted` says whether the threads converted the outputs too (a pool with a conversion that ran the
+   * batch on threads); if not, the caller converts them.
    */
-  predict(data: Float64Array, nrow: number, out: Float64Array, threads: number): void {
+  predict(data: Float64Array, nrow: number, threads: number, convert = false): PoolOutput {
     if (threads > 1 && !this.disposed) this.ensureWorkers(threads - 1);
-    if (this.busy !== undefined || this.disposed || this.alive === 0 || threads <= 1) {
-      this.forest.predict(data, nrow, out);
-      return;
-    }
     const { numFeatures: nf, numOutputs: k } = this.forest.info;
+    if (this.busy !== undefined || this.disposed || this.alive === 0 || threads <= 1) {
+      const out = new Float64Array(nrow * k);
+      this.forest.predict(data, nrow, out);
+      return { out, converted: false };
+    }
+    const finish = convert ? this.conversion?.finish : undefined;
     const run = (x: number, n: number, o: number, t: number) => this.forest.runAt(x, n, o, t);
     const lender = this.lender;
-    const copyIn = this.copyIn;
+    const hooks: ThreadHooks = { copyIn: this.copyIn, finish, copyOut: this.outCopy };
     const inLoop = performance.now() - this.lastEnded < 2 * SPIN_MS;
-    for (let r0 = 0; r0 < nrow; ) {
-      const m = this.roundRows(nrow - r0);
-      const rows = data.subarray(r0 * nf, (r0 + m) * nf);
-      // the caller is blocked until every block is done: the rows cannot change or go away meanwhile
-      const token = lender !== undefined && m < LEND_MAX_ROWS ? lender.lend(rows) : 0;
-      let outAt: number;
-      try {
-        const job = this.publish(rows, m, Math.min(threads - 1, this.workerCount), threads, token);
-        const mine = work(this.ctl, job.gen, nf, k, 0, run, false, copyIn);
-        this.lastJob = { blocks: job.nblocks, byCaller: mine };
-        this.waitDone(job.nblocks, inLoop ? CALLER_SPIN_MS : 0);
-        outAt = job.outAt;
-      } finally {
-        if (token !== 0) lender?.end(token);
+    // the caller is blocked until every block is done: neither the rows nor the output array can change
+    // or go away meanwhile; every thread writes its blocks' outputs into the lent array. Without a lender
+    // the caller copies them out after each round.
+    const out = lender?.allocate(nrow * k) ?? new Float64Array(nrow * k);
+    const outLoan = lender?.lendOutput(out) ?? 0;
+    try {
+      for (let r0 = 0; r0 < nrow; ) {
+        const m = this.roundRows(nrow - r0);
+        const rows = data.subarray(r0 * nf, (r0 + m) * nf);
+        const token = lender !== undefined && m < LEND_MAX_ROWS ? lender.lend(rows) : 0;
+        let outAt: number;
+        try {
+          const limit = Math.min(threads - 1, this.workerCount);
+          const job = this.publish(rows, m, limit, threads, { loan: token, finish, outLoan, outRow: r0 });
+          const mine = work(this.ctl, job.gen, nf, k, 0, run, false, hooks);
+          this.lastJob = { blocks: job.nblocks, byCaller: mine };
+          this.waitDone(job.nblocks, inLoop ? CALLER_SPIN_MS : 0);
+          outAt = job.outAt;
+        } finally {
+          if (token !== 0) lender?.end(token);
+        }
+        this.checkError();
+        if (outLoan === 0) this.copyOut(out, r0, m, outAt);
+        r0 += m;
       }
-      this.copyOut(out, r0, m, outAt);
-      r0 += m;
+    } finally {
+      if (outLoan !== 0) lender?.end(outLoan);
     }
     this.lastEnded = performance.now();
+    return { out, converted: finish !== undefined };
   }
 
   /** Raw scores on `threads` workers; the caller's thread stays free. Jobs run one at a time. */
@@ -479,8 +596,9 @@ export class ForestPool {
     for (let r0 = 0; r0 < nrow; ) {
       // never lent: the caller's event loop runs during the job, and could change or transfer the rows
       const m = this.roundRows(nrow - r0);
-      const job = this.publish(data.subarray(r0 * nf, (r0 + m) * nf), m, workers, workers, 0);
+      const job = this.publish(data.subarray(r0 * nf, (r0 + m) * nf), m, workers, workers, NOT_LENT);
       await this.waitDoneAsync(job);
+      this.checkError();
       this.copyOut(out, r0, m, job.outAt);
       r0 += m;
     }
@@ -495,13 +613,15 @@ export class ForestPool {
   /**
    * Publishes a round of a batch (`m` rows, at most roundRows): opens a new job, then, unless its rows are
    * lent (`loan`), copies them in a few blocks at a time, publishing each piece so workers start early.
+   * With `finish`, every thread converts the outputs of its blocks; with an `outLoan`, it copies them into
+   * the lent output array, whose row `outRow` is the round's first.
    */
   private publish(
     rows: Float64Array,
     m: number,
     limit: number,
     threads: number,
-    loan: number,
+    { loan, finish, outLoan, outRow }: JobLoans,
   ): { gen: number; nblocks: number; rows: number; outAt: number } {
     const f = this.forest;
     const nf = f.info.numFeatures;
@@ -531,6 +651,9 @@ export class ForestPool {
     Atomics.store(i32, LIMIT, limit);
     Atomics.store(i32, NBLOCKS, nblocks);
     Atomics.store(i32, LOAN, loan);
+    Atomics.store(i32, FINISH, finish !== undefined ? 1 : 0);
+    Atomics.store(i32, OUT_LOAN, outLoan);
+    Atomics.store(i32, OUT_ROW, outRow);
     Atomics.store(i32, AVAILABLE, loan === 0 ? 0 : nblocks);
     Atomics.store(i32, DONE, 0);
     Atomics.store(i32, ERROR, 0);
@@ -550,8 +673,11 @@ export class ForestPool {
     return { gen, nblocks, rows: m, outAt };
   }
 
-  private copyOut(out: Float64Array, r0: number, m: number, outAt: number): void {
+  private checkError(): void {
     if (Atomics.load(this.ctl.i32, ERROR) !== 0) throw new Error("a compiled-forest thread failed");
+  }
+
+  private copyOut(out: Float64Array, r0: number, m: number, outAt: number): void {
     const k = this.forest.info.numOutputs;
     const mem = this.forest.view();
     out.set(mem.subarray(outAt >>> 3, (outAt >>> 3) + m * k), r0 * k);

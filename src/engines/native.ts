@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { CompileLimitError } from "../compiled/compile.js";
 import { CompiledForest } from "../compiled/forest.js";
-import { ForestPool, MIN_THREADED_ROWS, type ThreadHost } from "../compiled/pool.js";
+import { ForestPool, MIN_THREADED_ROWS, type OutputConversion, type ThreadHost } from "../compiled/pool.js";
 import { lendingThreadHost } from "../compiled/pool-node.js";
 import { fromNativeError } from "../errors.js";
 import { parseHeader } from "../model-text/header.js";
@@ -198,10 +198,16 @@ export class NativeEngine implements Engine {
     if (path !== undefined) {
       checkMatrix(data, nrow, this.info.numFeatures);
       const threads = this.threadsFor(options);
+      const convert = options.type !== "raw" && path.converts;
+      if (threads > 1 && nrow >= MIN_THREADED_ROWS) {
+        // on threads, each converts the outputs of its own blocks (the pool says whether they did)
+        const { out, converted } = this.poolOf(path).predict(data, nrow, threads, convert);
+        if (convert && !converted) hot(() => path.converter.convert(out, nrow));
+        return out;
+      }
       const out = new Float64Array(nrow * this.info.numTreePerIteration);
-      if (threads > 1 && nrow >= MIN_THREADED_ROWS) this.poolOf(path).predict(data, nrow, out, threads);
-      else path.forest.predict(data, nrow, out);
-      if (options.type !== "raw" && path.converts) hot(() => path.converter.convert(out, nrow));
+      path.forest.predict(data, nrow, out);
+      if (convert) hot(() => path.converter.convert(out, nrow));
       return out;
     }
     const [type, start, num, params] = this.args(options);
@@ -290,7 +296,12 @@ export class NativeEngine implements Engine {
 
   /** The compiled path's worker threads, started on the first threaded or async batch. */
   private poolOf(path: CompiledPath): ForestPool {
-    path.pool ??= new ForestPool(path.forest, path.workers, threadHost());
+    const k = path.conversion.k;
+    path.pool ??= new ForestPool(path.forest, path.workers, threadHost(), {
+      spec: path.conversion,
+      finish: (outByte, rows) =>
+        path.converter.convert(path.forest.view().subarray(outByte >>> 3, (outByte >>> 3) + rows * k), rows),
+    });
     return path.pool;
   }
 
@@ -379,6 +390,8 @@ interface CompiledPath {
   pool: ForestPool | undefined;
   /** False when normal outputs are the raw scores (identity transform, no averaging): no call to make. */
   converts: boolean;
+  /** The converter's arguments, for the pool's workers to build their own. */
+  conversion: OutputConversion;
   /** The single-row path's raw scores, converted in place by rowConvert. */
   rowRaw: Float64Array;
   rowConvert: () => void;
@@ -403,15 +416,14 @@ function compiledPath(model: ParsedModel, defaultThreads: number, walkKernel: Wa
   }
   const spec = transformSpec(model.objectiveLine);
   const k = model.numTreePerIteration;
-  const converter = call(
-    () =>
-      new OutputConverter(
-        model.objective === "" ? TRANSFORM_CODE.identity : TRANSFORM_CODE[spec.kind],
-        spec.sigmoid,
-        k,
-        model.averageOutput ? model.numIterations : 0,
-      ),
-  );
+  const conversion: OutputConversion = {
+    transform: model.objective === "" ? TRANSFORM_CODE.identity : TRANSFORM_CODE[spec.kind],
+    sigmoid: spec.sigmoid,
+    k,
+    average: model.averageOutput ? model.numIterations : 0,
+  };
+  const { transform, sigmoid, average } = conversion;
+  const converter = call(() => new OutputConverter(transform, sigmoid, k, average));
   const rowRaw = new Float64Array(k);
   const converts = (model.objective !== "" && spec.kind !== "identity") || model.averageOutput;
   return {
@@ -420,6 +432,7 @@ function compiledPath(model: ParsedModel, defaultThreads: number, walkKernel: Wa
     workers,
     pool: undefined,
     converts,
+    conversion,
     rowRaw,
     rowConvert: converter.bindRow(rowRaw),
     walker,

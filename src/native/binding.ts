@@ -153,6 +153,13 @@ export interface NativeBinding {
   endLoan(token: number): void;
   /** Copies bytes of a loan into dst (bounds-checked on both sides); false once the loan has ended. */
   copyLent(token: number, srcByte: number, dst: ArrayBufferView, dstByte: number, bytes: number): boolean;
+  /** Lends a synchronous batch's output array, writable: each thread writes its blocks with copyToLent. */
+  lendOutput(out: Float64Array): number;
+  /**
+   * Copies bytes of src into an output loan (bounds-checked on both sides; a row loan is refused); false
+   * once the loan has ended.
+   */
+  copyToLent(token: number, src: ArrayBufferView, srcByte: number, dstByte: number, bytes: number): boolean;
   /** Loans not yet ended, in the whole process (tests and diagnostics). */
   openLoans(): number;
 }

@@ -158,11 +158,14 @@ export class WasmEngine implements Engine {
     const forest = this.live();
     checkMatrix(data, nrow, this.info.numFeatures);
     if (forest !== null && isWholeModel(options)) {
-      const out = new Float64Array(nrow * this.k);
       const threads = options.numThreads === undefined ? this.threads : checkThreads(options.numThreads);
+      let out: Float64Array;
       if (this.pool !== undefined && threads > 1 && nrow >= MIN_THREADED_ROWS)
-        this.pool.predict(data, nrow, out, threads);
-      else forest.predict(data, nrow, out);
+        out = this.pool.predict(data, nrow, threads).out;
+      else {
+        out = new Float64Array(nrow * this.k);
+        forest.predict(data, nrow, out);
+      }
       return options.type === "raw" ? out : this.finish(out, nrow);
     }
     checkPredictOptions(options);

@@ -54,7 +54,7 @@ const probes = report.models.flatMap((e) => (e.vcpus ?? []).map((v) => ({ model:
 if (probes.length) {
   const walk = (p) => `${p.walk.alone.join("/")}, ${p.walk.together}x`;
   out.push(
-    `The host's vCPUs around each 2-thread cell (\`node bench/vcpus.mjs\`; the tree walk of the shipped model's 1,000-row batch on one thread pinned to cpu0/cpu1 alone, M rows/s, then on both at once over the faster alone; two full cores give about 2x), before → after: ${probes
+    `The host's vCPUs around each 2-thread cell (\`node bench/vcpus.mjs\`; the tree walk of the shipped model's 1,000-row batch on one thread pinned to cpu0/cpu1 alone, M rows/s, then on both at once over the faster alone; two full cores give about 2x; before each cell the bench waits, for at most 90 s, until each vCPU runs the walk within 15% of the other and both at once at 1.8x or more), before → after: ${probes
       .map(
         (p) =>
           `${p.model.split(" (")[0]} ${p.batch.toLocaleString("en")} rows ${walk(p.before)} → ${walk(p.after)}`,

@@ -81,3 +81,25 @@ it("bench/vcpus.mjs measures each vCPU alone, then both at once", async (ctx) =>
     expect(together).toBeLessThan(2.6);
   }
 });
+
+// the bench's wait before a 2-thread cell: two full vCPUs means each alone within 15% of the other and
+// both at once at 1.8x or more; a wait that never finds them ends at its limit and says so
+it("the bench's host gate: what counts as two full vCPUs, and a wait that gives up at its limit", async (ctx) => {
+  const { awaitTwoFullVcpus, twoFullVcpus, vcpuProbeAvailable } = await import(
+    join(rootDir, "bench/lib/vcpus.mjs")
+  );
+  const probe = (alone: number[], together: number) => ({
+    loop: null,
+    walk: { alone, both: alone, together },
+  });
+  expect(twoFullVcpus(probe([3.4, 3.2], 1.9))).toBe(true);
+  expect(twoFullVcpus(probe([3.4, 1.6], 1.9))).toBe(false); // one vCPU slowed
+  expect(twoFullVcpus(probe([3.4, 3.3], 1.5))).toBe(false); // both at once fall short
+  expect(twoFullVcpus(probe([3.4, 2.9], 1.8))).toBe(true);
+  if (!vcpuProbeAvailable()) return ctx.skip();
+  const waits: number[] = [];
+  const r = await awaitTwoFullVcpus(0, (_p: unknown, s: number) => waits.push(s));
+  expect(r.waited).toBeGreaterThan(0);
+  expect(r.quiet).toBe(twoFullVcpus(r.probe));
+  expect(waits).toEqual([]); // a limit of 0: one probe, no waiting
+}, 60_000);

@@ -96,6 +96,30 @@ export async function probeVcpus(seconds = 0.3) {
   };
 }
 
+/**
+ * Whether a probe found two full vCPUs for the tree walk: each alone within 15% of the faster, and both at
+ * once at 1.8x the faster alone or more. A 2-thread cell timed while the host slows one vCPU measures the
+ * host (docs/compiled-engine.md, "What is not reached").
+ */
+export const twoFullVcpus = (p) =>
+  Math.min(...p.walk.alone) >= 0.85 * Math.max(...p.walk.alone) && p.walk.together >= 1.8;
+
+/**
+ * Probes until twoFullVcpus or `maxSeconds` pass (a probe every few seconds); resolves with the last probe,
+ * the seconds waited and whether the host was found so (`quiet`: false when the wait timed out).
+ */
+export async function awaitTwoFullVcpus(maxSeconds, onWait = () => {}) {
+  const t0 = performance.now();
+  for (;;) {
+    const p = await probeVcpus();
+    const waited = (performance.now() - t0) / 1000;
+    if (twoFullVcpus(p)) return { probe: p, waited, quiet: true };
+    if (waited >= maxSeconds) return { probe: p, waited, quiet: false };
+    onWait(p, waited);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+}
+
 /** One line for a report. */
 export const describeVcpus = (p) =>
   [

@@ -343,10 +343,12 @@ export function runWorker(
   // a job published before this worker was up is still open to it
   if (init.thread <= Atomics.load(ctl.i32, LIMIT))
     work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, false, hooks);
-  // after a job, poll for the next one only when this one came within 2 * SPIN_MS of the one before (a
-  // wake-up included: a loop of batches) and polling paid lately (Backoff); batches one at a time find
-  // the worker asleep, as before
-  let ended = Number.NEGATIVE_INFINITY;
+  // after a job, poll for the next one only when this one was published within 2 * SPIN_MS of the end of
+  // the one before (a loop of batches) and polling paid lately (Backoff); batches one at a time find the
+  // worker asleep, as before. The gap is taken to the job's publication (OPENED), not to this worker's
+  // wake-up: a wake-up that took longer than 2 * SPIN_MS (they do here, now and then) would otherwise keep a
+  // worker in a loop of batches from ever polling again, every job paying a wake-up
+  let endedUs = -1;
   let close = false;
   const backoff = new Backoff();
   for (;;) {
@@ -365,7 +367,7 @@ export function runWorker(
     if (!polled) Atomics.wait(ctl.i32, GEN, seen);
     if (Atomics.load(ctl.i32, STOP) !== 0) return;
     seen = Atomics.load(ctl.i32, GEN);
-    close = performance.now() - ended < 2 * SPIN_MS;
+    close = endedUs >= 0 && publishedWithin(Atomics.load(ctl.i32, OPENED), endedUs, 2 * SPIN_MS * 1000);
     if (init.thread <= Atomics.load(ctl.i32, LIMIT)) {
       const ran = work(ctl, seen, init.numFeatures, init.numOutputs, init.thread, run, polled, hooks);
       if (polled) {
@@ -376,8 +378,18 @@ export function runWorker(
         backoff.record(!late && ran >= callerRan);
       }
     }
-    ended = performance.now();
+    endedUs = sharedClockUs();
   }
+}
+
+/**
+ * Whether a job opened at `openedUs` came at most `us` after `endedUs` (both sharedClockUs, modulo 2^31):
+ * a job opened before the end (the caller saw the last block done before this worker took its time
+ * stamp) counts as close.
+ */
+export function publishedWithin(openedUs: number, endedUs: number, us: number): boolean {
+  const gap = (openedUs - endedUs + 2 ** 31) % 2 ** 31;
+  return gap <= us || gap >= 2 ** 30;
 }
 
 /** Below this many rows a batch runs on the caller's thread: waking a worker costs more than it saves. */
